@@ -1,0 +1,85 @@
+"""Erlang/OTP-style actors for Python, on pykka.
+
+GenServer actors with OTP failure semantics (links, monitors, exit reasons,
+calls that fail loudly), isolated actor systems with an injectable clock, and
+a pooled runtime that serves thousands of actors with a few threads.
+Supervision trees live in the sibling package ``supervision``; pub/sub in
+``actors.pubsub``.
+"""
+
+from __future__ import annotations
+
+from actors._api import (
+    call,
+    cancel_timer,
+    cast,
+    current,
+    demonitor,
+    exit,
+    link,
+    monitor,
+    reply,
+    send,
+    send_after,
+    stop,
+    unlink,
+    whereis,
+)
+
+# Import order matters: the system and the API depend on the process and
+# server modules, which depend on the small modules first.
+from actors._blocking import blocking
+from actors._clock import Clock, ManualClock, SystemClock
+from actors._errors import ActorError, AlreadyStarted, CallError, NoProcError, StartError
+from actors._genserver import GenServer
+from actors._lifecycle import ProcessLifecycle
+from actors._mailbox import Caller
+from actors._process import MonitorRef
+from actors._reasons import KILL, KILLED, NOPROC, NORMAL, SHUTDOWN, format_reason, is_normal_exit
+from actors._ref import Ref
+from actors._server import NO_REPLY
+from actors._system import ActorSystem, SystemStatistics, default_system
+from actors._timers import TimerRef
+
+__all__ = [
+    "KILL",
+    "KILLED",
+    "NOPROC",
+    "NORMAL",
+    "NO_REPLY",
+    "SHUTDOWN",
+    "ActorError",
+    "ActorSystem",
+    "AlreadyStarted",
+    "CallError",
+    "Caller",
+    "Clock",
+    "GenServer",
+    "ManualClock",
+    "MonitorRef",
+    "NoProcError",
+    "ProcessLifecycle",
+    "Ref",
+    "StartError",
+    "SystemClock",
+    "SystemStatistics",
+    "TimerRef",
+    "blocking",
+    "call",
+    "cancel_timer",
+    "cast",
+    "current",
+    "default_system",
+    "demonitor",
+    "exit",
+    "format_reason",
+    "is_normal_exit",
+    "link",
+    "monitor",
+    "reply",
+    "send",
+    "send_after",
+    "stop",
+    "unlink",
+    "whereis",
+]

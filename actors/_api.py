@@ -1,0 +1,331 @@
+"""The module-level functions: call, cast, send, stop, monitor, link, timers.
+
+Every function accepts a *target*: a :class:`~actors.Ref`, a registered name
+(looked up in ``system``, else the calling actor's system, else the default
+system), a :class:`~actors.testing.Probe`, or anything with an
+``__actor_process__()`` method (supervisor handles).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from actors._errors import CallError, NoProcError
+from actors._future import ReplyFuture
+from actors._mailbox import Call, Caller, Cast
+from actors._process import MonitorRef, Process, current_process
+from actors._reasons import KILL, NOPROC
+from actors._registry import check_name
+from actors._server import ServerProcess
+from actors._system import ActorSystem, default_system
+from actors._timers import TimerRef
+
+__all__ = [
+    "call",
+    "cancel_timer",
+    "cast",
+    "current",
+    "demonitor",
+    "exit",
+    "link",
+    "monitor",
+    "reply",
+    "resolve",
+    "send",
+    "send_after",
+    "stop",
+    "unlink",
+    "whereis",
+]
+
+
+def _system_for(system: ActorSystem | None) -> ActorSystem:
+    if system is not None:
+        return system
+    proc = current_process()
+    return proc.system if proc is not None else default_system()
+
+
+def resolve(target: Any, system: ActorSystem | None = None) -> Process | None:
+    """The process behind ``target``; ``None`` if it is a name nobody holds.
+
+    A ref to an actor that has exited resolves to its (dead) process.
+
+    Raises:
+        TypeError: ``target`` is not something that can name an actor.
+    """
+    getter = getattr(type(target), "__actor_process__", None)
+    if getter is not None:
+        proc: Process = getter(target)
+        return proc
+    if isinstance(target, Process):
+        return target
+    if isinstance(target, str | tuple):
+        check_name(target)
+        return _system_for(system).lookup(target)
+    from actors._genserver import GenServer
+
+    if isinstance(target, GenServer):
+        return target._proc
+    msg = (
+        "a target must be a Ref, a registered name (str or tuple), a Probe or a "
+        f"supervisor handle; got {type(target).__name__} {target!r}"
+    )
+    raise TypeError(msg)
+
+
+def _resolve_or_raise(target: Any, system: ActorSystem | None) -> Process:
+    proc = resolve(target, system)
+    if proc is None:
+        raise NoProcError(target)
+    return proc
+
+
+def _check_timeout(timeout: object, what: str) -> float | None:
+    if timeout is None or timeout == "infinity":
+        return None
+    if isinstance(timeout, bool) or not isinstance(timeout, int | float) or not timeout >= 0:
+        msg = f"{what} timeout must be a non-negative number of seconds or None, got {timeout!r}"
+        raise ValueError(msg)
+    return float(timeout)
+
+
+def call(
+    target: Any, request: Any, timeout: float | None = 5.0, *, system: ActorSystem | None = None
+) -> Any:
+    """Send ``request`` to ``handle_call`` and wait for the reply.
+
+    Args:
+        timeout: real seconds to wait; ``None`` waits forever.
+
+    Raises:
+        CallError: reason ``"noproc"`` (no such actor or it has exited),
+            ``"timeout"`` (the late reply, if any, is dropped),
+            ``"calling_self"``, or the reason the server exited with while
+            the call was pending (the exception, if it crashed).
+    """
+    wait = _check_timeout(timeout, "call")
+    proc = resolve(target, system)
+    if proc is None or not proc.alive:
+        raise CallError(NOPROC, target, request)
+    me = current_process()
+    if proc is me:
+        raise CallError("calling_self", target, request)
+    future: ReplyFuture[Any] = ReplyFuture()
+    caller = Caller(future, None if me is None else me.ref)
+    if isinstance(proc, ServerProcess):
+        delivered = proc.mailbox.push(Call(request, caller))
+    else:
+        delivered = proc.deliver(("call", request, caller))
+    if not delivered:
+        raise CallError(NOPROC, target, request)
+    # Either the reply arrived in time, or we claim the future first, which
+    # drops any late reply for good.
+    if not future._wait(wait) and future.try_set_exception(CallError("timeout", target, request)):
+        raise CallError("timeout", target, request)
+    return future.get(timeout=0)
+
+
+def cast(target: Any, request: Any, *, system: ActorSystem | None = None) -> None:
+    """Send ``request`` to ``handle_cast`` without waiting.
+
+    A cast to an actor that has exited is dropped and counted as a dead
+    letter, as in Erlang.
+
+    Raises:
+        NoProcError: no actor is registered under that name.
+    """
+    proc = _resolve_or_raise(target, system)
+    if isinstance(proc, ServerProcess):
+        ok = proc.mailbox.push(Cast(request))
+    else:
+        ok = proc.deliver(("cast", request))
+    if not ok:
+        proc.system.count_dead_letters()
+
+
+def send(target: Any, message: Any, *, system: ActorSystem | None = None) -> bool:
+    """Put ``message`` in the target's mailbox (it arrives in ``handle_info``).
+
+    Returns whether it was enqueued; a message to an actor that has exited is
+    dropped and counted in ``system.dead_letters``.
+
+    Raises:
+        NoProcError: no actor is registered under that name (Erlang's badarg).
+    """
+    proc = _resolve_or_raise(target, system)
+    if proc.deliver(message):
+        return True
+    proc.system.count_dead_letters()
+    return False
+
+
+def stop(
+    target: Any,
+    reason: Any = "normal",
+    timeout: float | None = 5.0,
+    *,
+    system: ActorSystem | None = None,
+) -> None:
+    """Stop an actor with ``reason`` and wait until it has exited.
+
+    The stop is handled after the messages already in its mailbox;
+    ``terminate(reason)`` runs. On timeout the stop request stays queued.
+
+    Raises:
+        CallError: ``"noproc"``, ``"timeout"``, ``"calling_self"``, or the
+            reason it actually exited with when that differs from ``reason``.
+    """
+    wait = _check_timeout(timeout, "stop")
+    proc = resolve(target, system)
+    if proc is None or not proc.alive:
+        raise CallError(NOPROC, target)
+    if proc is current_process():
+        raise CallError("calling_self", target)
+    if not isinstance(proc, ServerProcess):
+        proc.close(reason)
+        return
+    proc.request_stop(reason)
+    from actors._blocking import blocking
+
+    if not proc.stopped.is_set():
+        with blocking():
+            stopped = proc.stopped.wait(wait)
+        if not stopped:
+            raise CallError("timeout", target)
+    actual = proc.exit_reason
+    if actual is not reason and actual != reason:
+        raise CallError(actual, target)
+
+
+def whereis(name: Any, system: ActorSystem | None = None) -> Any:
+    """The ref registered under ``name``, or ``None``."""
+    check_name(name)
+    return _system_for(system).whereis(name)
+
+
+def current() -> Any:
+    """The ref of the actor whose callback is running, or ``None``."""
+    proc = current_process()
+    return None if proc is None else proc.ref
+
+
+def _require_current(what: str) -> Process:
+    proc = current_process()
+    if proc is None:
+        msg = f"{what}() must be called from inside an actor (or use the Probe's method)"
+        raise RuntimeError(msg)
+    return proc
+
+
+def monitor(target: Any, *, system: ActorSystem | None = None) -> MonitorRef:
+    """From inside an actor: get ``("DOWN", mref, "process", ref, reason)``
+    exactly once when ``target`` exits (at once with ``"noproc"`` if it
+    already has, or no actor has that name)."""
+    watcher = _require_current("monitor")
+    proc = resolve(target, system)
+    target_ref = target if proc is None else proc.ref
+    return watcher.monitor(proc, target_ref)
+
+
+def demonitor(mref: MonitorRef) -> bool:
+    """Remove a monitor; returns whether it was still active.
+
+    A ``DOWN`` already in the mailbox stays there."""
+    if not isinstance(mref, MonitorRef):
+        msg = f"demonitor() takes a MonitorRef, got {type(mref).__name__}"
+        raise TypeError(msg)
+    return mref.watcher.demonitor(mref)
+
+
+def link(target: Any, *, system: ActorSystem | None = None) -> None:
+    """From inside an actor: link it with ``target`` (both directions).
+
+    An abnormal exit of either takes the other down with the same reason
+    unless it traps exits, in which case it gets ``("EXIT", from, reason)``.
+    Linking to an actor that has exited delivers the exit signal
+    ``"noproc"`` at once (which crashes the caller unless it traps exits).
+    """
+    me = _require_current("link")
+    proc = resolve(target, system)
+    if proc is None or not me.link(proc):
+        sender = proc
+        me.exit_signal(sender, NOPROC)
+
+
+def unlink(target: Any, *, system: ActorSystem | None = None) -> None:
+    """Remove the link between the calling actor and ``target``."""
+    me = _require_current("unlink")
+    proc = resolve(target, system)
+    if proc is not None:
+        me.unlink(proc)
+
+
+def exit(target: Any, reason: Any, *, system: ActorSystem | None = None) -> None:
+    """Send an exit signal to ``target`` (Erlang's ``exit/2``).
+
+    ``"kill"`` cannot be trapped: the target exits at once with ``"killed"``
+    (a callback still running finishes, but its effects on the actor's
+    messages are dropped). Any other reason behaves like a link's signal:
+    ``"normal"`` is ignored unless the target traps exits.
+    """
+    proc = _resolve_or_raise(target, system)
+    if reason == KILL:
+        proc.kill()
+    else:
+        proc.exit_signal(current_process(), reason)
+
+
+def reply(caller: Caller, value: Any) -> bool:
+    """Answer a call whose ``handle_call`` returned :data:`actors.NO_REPLY`.
+
+    Callable from any thread. Returns ``False`` if the caller already got an
+    answer (or gave up: a late reply is dropped, never delivered later).
+    """
+    if not isinstance(caller, Caller):
+        msg = f"reply() takes the caller given to handle_call, got {type(caller).__name__}"
+        raise TypeError(msg)
+    ok = caller.future.try_set(value)
+    server = caller._server
+    if server is not None:
+        server.replied(caller)
+    return bool(ok)
+
+
+def send_after(
+    target: Any, message: Any, seconds: float, *, system: ActorSystem | None = None
+) -> TimerRef:
+    """Send ``message`` to ``target`` after ``seconds`` on the system clock.
+
+    A name is looked up when the timer fires. Returns a :class:`TimerRef` for
+    :func:`cancel_timer`. A timer whose target has exited by then is dropped
+    silently (as Erlang cancels timers of dead processes).
+    """
+    proc = resolve(target, system)
+    owner = proc.system if proc is not None else _system_for(system)
+    if isinstance(target, str | tuple) or proc is None:
+        check_name(target)
+
+        def fire() -> None:
+            found = owner.lookup(target)
+            if found is not None:
+                found.deliver(message)
+            else:
+                owner.count_dead_letters()
+
+    else:
+        fixed = proc
+
+        def fire() -> None:
+            fixed.deliver(message)
+
+    return owner.timers.schedule(seconds, fire)
+
+
+def cancel_timer(ref: TimerRef) -> float | None:
+    """Cancel a timer; returns the clock-seconds it had left, or ``None`` if it
+    had already fired or been cancelled."""
+    if not isinstance(ref, TimerRef):
+        msg = f"cancel_timer() takes a TimerRef, got {type(ref).__name__}"
+        raise TypeError(msg)
+    return ref.cancel()

@@ -1,0 +1,115 @@
+"""Exceptions raised by the actor API.
+
+Every error names the target it is about, so a failure in a large system reads
+as "call to 'billing' failed: timeout", not as a bare ``Timeout``.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from actors._reasons import format_reason
+
+__all__ = [
+    "ActorError",
+    "AlreadyStarted",
+    "CallError",
+    "NoProcError",
+    "StartError",
+]
+
+
+class ActorError(Exception):
+    """Base class of every error raised by ``actors``."""
+
+
+class CallError(ActorError):
+    """A call did not produce a reply.
+
+    Attributes:
+        reason: ``"noproc"`` (no such actor), ``"timeout"``, ``"calling_self"``,
+            or the reason the server exited with while the call was pending
+            (an exception when it crashed, ``"normal"``, ``"shutdown"``, ...).
+        target: what the caller asked for (a ref or a registered name).
+        request: the request that was sent, if any.
+    """
+
+    def __init__(self, reason: Any, target: Any = None, request: Any = None) -> None:
+        self.reason = reason
+        self.target = target
+        self.request = request
+        super().__init__(reason)
+        if isinstance(reason, BaseException):
+            # Show the server's crash under "The above exception was the direct cause".
+            self.__cause__ = reason
+
+    def __str__(self) -> str:
+        return f"call to {_describe(self.target)} failed: {format_reason(self.reason)}"
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (type(self), (self.reason, self.target, self.request))
+
+
+class StartError(ActorError):
+    """An actor could not be started.
+
+    Attributes:
+        cause: the exception its ``init`` raised, or a description of why the
+            start was refused.
+        actor: the class (or child id) that failed to start.
+    """
+
+    def __init__(self, actor: Any, cause: Any) -> None:
+        self.actor = actor
+        self.cause = cause
+        super().__init__(actor, cause)
+
+    def __str__(self) -> str:
+        return f"could not start {_describe(self.actor)}: {format_reason(self.cause)}"
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (type(self), (self.actor, self.cause))
+
+
+class AlreadyStarted(StartError):
+    """A live actor is already registered under the requested name.
+
+    Attributes:
+        name: the name that is taken.
+        ref: the ref of the actor that holds it.
+    """
+
+    def __init__(self, name: Any, ref: Any) -> None:
+        self.name = name
+        self.ref = ref
+        super().__init__(name, "already_started")
+
+    def __str__(self) -> str:
+        return f"an actor is already registered as {self.name!r}: {self.ref}"
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (type(self), (self.name, self.ref))
+
+
+class NoProcError(ActorError):
+    """No actor is registered under a name (Erlang's ``badarg`` on send)."""
+
+    def __init__(self, target: Any, detail: str = "") -> None:
+        self.target = target
+        self.detail = detail
+        super().__init__(target)
+
+    def __str__(self) -> str:
+        suffix = f" ({self.detail})" if self.detail else ""
+        return f"no actor registered as {self.target!r}{suffix}"
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (type(self), (self.target, self.detail))
+
+
+def _describe(target: Any) -> str:
+    if isinstance(target, str):
+        return repr(target)
+    if isinstance(target, type):
+        return target.__name__
+    return str(target)

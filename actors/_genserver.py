@@ -1,0 +1,343 @@
+"""GenServer: the class users subclass (D1).
+
+A GenServer is a :class:`pykka.Actor` built on pykka's documented extension
+points for actor types (``_create_actor_inbox``, ``_create_future``,
+``_start_actor_loop``); the runtime that drives it (a worker pool or a
+dedicated thread) is a separate, small piece chosen per actor.
+"""
+
+from __future__ import annotations
+
+import inspect
+import logging
+from typing import TYPE_CHECKING, Any, ClassVar, Self
+
+import pykka
+
+from actors._errors import StartError
+from actors._future import ReplyFuture
+from actors._mailbox import Caller, Mailbox
+from actors._process import current_process
+from actors._server import ServerProcess
+
+if TYPE_CHECKING:
+    from actors._ref import Ref
+    from actors._system import ActorSystem
+
+__all__ = ["GenServer"]
+
+logger = logging.getLogger("actors")
+
+# callback name -> number of positional parameters after self
+_CALLBACK_ARITY = {
+    "handle_call": 2,
+    "handle_cast": 1,
+    "handle_info": 1,
+    "handle_continue": 1,
+    "terminate": 1,
+}
+
+
+class GenServer(pykka.Actor):
+    """A process with OTP's callbacks and failure semantics.
+
+    Subclass it, implement the callbacks you need, and start it with
+    :meth:`start`. State lives on ``self``; messages are usually tagged tuples
+    handled with ``match``::
+
+        class Counter(actors.GenServer):
+            def init(self, start=0):
+                self.count = start
+
+            def handle_call(self, request, caller):
+                match request:
+                    case ("get",):
+                        return self.count
+
+            def handle_cast(self, request):
+                match request:
+                    case ("add", n):
+                        self.count += n
+
+        counter = Counter.start(10, name="counter")
+        actors.cast("counter", ("add", 5))
+        assert actors.call("counter", ("get",)) == 15
+
+    Which thread runs the callbacks: with the default ``"pooled"`` runtime,
+    ``init`` runs in the thread that called :meth:`start` and every other
+    callback in one of the system's pool workers (one at a time, never
+    concurrently); with ``runtime="thread"`` all of them run in the actor's
+    own thread. Either way a callback must not assume a particular thread.
+
+    An exception in *any* callback crashes the actor (D3): ``terminate`` runs
+    with the exception as reason, monitors get ``DOWN``, links get the exit
+    signal, and a pending caller gets :class:`~actors.CallError`.
+    """
+
+    runtime: ClassVar[str | None] = None
+    """``"pooled"`` or ``"thread"``; ``None`` uses the system's default."""
+
+    idle_timeout: float | None = None
+    """Seconds without messages after which ``handle_info(("timeout",))`` is
+    called (measured on the system clock); re-armed after every message.
+    Set it on the instance (usually in ``init``) or the class."""
+
+    _proc: ServerProcess
+    _init_args: tuple[tuple[Any, ...], dict[str, Any]]
+
+    def __init__(self) -> None:
+        """Create the actor object; runs in the starting thread.
+
+        Prefer :meth:`init` for setup. If you override ``__init__``, take no
+        arguments and call ``super().__init__()``.
+        """
+        super().__init__()
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        _check_callbacks(cls)
+
+    # pykka's extension points --------------------------------------------------
+
+    @staticmethod
+    def _create_actor_inbox() -> Mailbox:
+        return Mailbox()
+
+    @staticmethod
+    def _create_future() -> ReplyFuture[Any]:
+        return ReplyFuture()
+
+    def _start_actor_loop(self) -> None:
+        proc = self._proc
+        args, kwargs = self._init_args
+        del self._init_args
+        proc.system.runtime_named(proc.runtime).launch(proc, args, kwargs)
+
+    # Starting --------------------------------------------------------------------
+
+    @classmethod
+    def start(
+        cls,
+        *args: Any,
+        name: Any = None,
+        system: ActorSystem | None = None,
+        runtime: str | None = None,
+        **kwargs: Any,
+    ) -> Ref[Self]:
+        """Start the actor and wait until its ``init`` has returned.
+
+        Positional and keyword arguments (other than the three below) are
+        passed to ``init``.
+
+        Args:
+            name: register the actor under this name (a ``str`` or a tuple of
+                hashables) in its system while it lives.
+            system: the :class:`~actors.ActorSystem`; defaults to the system
+                of the calling actor, else :func:`~actors.default_system`.
+            runtime: ``"pooled"`` or ``"thread"``; defaults to the class's
+                :attr:`runtime`, else the system's default.
+
+        Raises:
+            AlreadyStarted: a live actor is registered under ``name``
+                (``.ref`` is that actor).
+            StartError: ``init`` raised (``.cause``) or called
+                ``self.stop(reason)``; nothing is left running.
+        """
+        return cls._spawn(args, kwargs, name, system, runtime, link=False)
+
+    @classmethod
+    def start_link(
+        cls,
+        *args: Any,
+        name: Any = None,
+        system: ActorSystem | None = None,
+        runtime: str | None = None,
+        **kwargs: Any,
+    ) -> Ref[Self]:
+        """Like :meth:`start`, and link the new actor to the calling actor.
+
+        The caller becomes the actor's *parent*: if the actor traps exits, an
+        exit signal from its parent makes it run ``terminate`` and exit with
+        that reason (how supervisors shut children down). Must be called
+        from inside an actor. If ``init`` fails, :class:`StartError` is raised
+        and no exit signal reaches the caller.
+        """
+        return cls._spawn(args, kwargs, name, system, runtime, link=True)
+
+    @classmethod
+    def _spawn(
+        cls,
+        args: tuple[Any, ...],
+        kwargs: dict[str, Any],
+        name: Any,
+        system: ActorSystem | None,
+        runtime: str | None,
+        *,
+        link: bool,
+    ) -> Ref[Self]:
+        from actors._registry import check_name
+        from actors._system import default_system
+
+        current = current_process()
+        if link and current is None:
+            msg = f"{cls.__name__}.start_link() must be called from inside an actor; use start()"
+            raise RuntimeError(msg)
+        if system is None:
+            system = current.system if current is not None else default_system()
+        launcher = system.runtime_named(runtime if runtime is not None else cls.runtime)
+        if name is not None:
+            check_name(name)
+        try:
+            actor = cls()
+        except Exception as exc:
+            raise StartError(cls, exc) from exc
+        parent = current if link else None
+        proc = ServerProcess(actor, system, name, launcher.name, parent)
+        actor._proc = proc
+        actor._actor_ref = proc.ref
+        system.register(proc)
+        if parent is not None:
+            parent.link(proc)
+        actor._init_args = (args, kwargs)
+        actor._start_actor_loop()
+        return proc.ref
+
+    # Callbacks -------------------------------------------------------------------
+
+    def init(self, *args: Any, **kwargs: Any) -> None:
+        """Set up the actor's state; runs before any message is handled.
+
+        Runs in the starting thread (pooled runtime) or the actor's thread
+        (thread runtime). Raising makes :meth:`start` raise
+        :class:`StartError`; calling ``self.stop(reason)`` refuses the start
+        the same way. Call ``self.continue_with(arg)`` to have
+        :meth:`handle_continue` run right after, without blocking the starter.
+        """
+        if args or kwargs:
+            msg = (
+                f"{type(self).__name__}.init() takes no arguments, got args={args!r} "
+                f"kwargs={kwargs!r}; define init() to accept them"
+            )
+            raise TypeError(msg)
+
+    def handle_call(self, request: Any, caller: Caller) -> Any:
+        """Answer a :func:`actors.call`; the return value is the reply.
+
+        Return :data:`actors.NO_REPLY` to answer later with
+        :func:`actors.reply`. The default crashes the actor (OTP's
+        ``bad_call``).
+        """
+        msg = f"{type(self).__name__} received call {request!r} but does not implement handle_call"
+        raise NotImplementedError(msg)
+
+    def handle_cast(self, request: Any) -> None:
+        """Handle an :func:`actors.cast`. The default crashes the actor (``bad_cast``)."""
+        msg = f"{type(self).__name__} received cast {request!r} but does not implement handle_cast"
+        raise NotImplementedError(msg)
+
+    def handle_info(self, message: Any) -> None:
+        """Handle any other message: :func:`actors.send`, ``("DOWN", ...)``,
+        ``("EXIT", ...)`` when trapping exits, timers, ``("timeout",)``.
+
+        The default logs the unexpected message at WARNING and carries on.
+        """
+        logger.warning("%s received an unexpected message: %r", self._proc, message)
+
+    def handle_continue(self, arg: Any) -> None:
+        """Run after the callback that called :meth:`continue_with`, before
+        any new message. The default crashes the actor."""
+        msg = (
+            f"{type(self).__name__} asked to continue with {arg!r} "
+            "but does not implement handle_continue"
+        )
+        raise NotImplementedError(msg)
+
+    def terminate(self, reason: Any) -> None:
+        """Clean up before the actor exits.
+
+        Called when a callback raised (``reason`` is the exception), after
+        ``self.stop(reason)`` or :func:`actors.stop`, and when the actor
+        traps exits and its parent (supervisor) shuts it down. Not called
+        when the actor is killed or dies from a link's exit signal without
+        trapping exits (OTP).
+        """
+
+    # Helpers for callbacks -------------------------------------------------------
+
+    @property
+    def ref(self) -> Ref[Self]:
+        """This incarnation's ref."""
+        return self._proc.ref
+
+    @property
+    def name(self) -> Any:
+        """The registered name, or ``None``."""
+        return self._proc.name
+
+    @property
+    def system(self) -> ActorSystem:
+        """The actor system this actor belongs to."""
+        return self._proc.system
+
+    @property
+    def trap_exits(self) -> bool:
+        """Turn exit signals from links into ``("EXIT", from_ref, reason)`` messages."""
+        return self._proc.trap_exits
+
+    @trap_exits.setter
+    def trap_exits(self, value: bool) -> None:
+        self._proc.trap_exits = bool(value)
+
+    def stop(self, reason: Any = "normal") -> None:
+        """Stop with ``reason``: from inside a callback, after it returns
+        (``terminate`` runs first; a reply returned by ``handle_call`` is sent
+        after ``terminate``); from another thread, after the queued messages.
+        """
+        proc = self._proc
+        if current_process() is proc:
+            proc.stop_from_inside(reason)
+        else:
+            proc.request_stop(reason)
+
+    def continue_with(self, arg: Any) -> None:
+        """From inside a callback: call ``handle_continue(arg)`` right after it."""
+        proc = self._proc
+        if current_process() is not proc:
+            msg = "continue_with() can only be called from the actor's own callbacks"
+            raise RuntimeError(msg)
+        proc.continue_from_inside(arg)
+
+    def __str__(self) -> str:
+        return str(self._proc) if hasattr(self, "_proc") else super().__str__()
+
+
+def _check_callbacks(cls: type) -> None:
+    for name, arity in _CALLBACK_ARITY.items():
+        func = cls.__dict__.get(name)
+        if func is None:
+            continue
+        if not callable(func):
+            msg = f"{cls.__name__}.{name} must be a method, got {type(func).__name__}"
+            raise TypeError(msg)
+        if inspect.iscoroutinefunction(func):
+            msg = f"{cls.__name__}.{name} must be a plain method, not async def"
+            raise TypeError(msg)
+        try:
+            signature = inspect.signature(func)
+        except (TypeError, ValueError):
+            continue
+        try:
+            signature.bind(*([None] * (arity + 1)))
+        except TypeError:
+            params = ", ".join(["self", *_PARAM_NAMES[name]])
+            msg = f"{cls.__name__}.{name}{signature} must accept ({params})"
+            raise TypeError(msg) from None
+
+
+_PARAM_NAMES = {
+    "handle_call": ("request", "caller"),
+    "handle_cast": ("request",),
+    "handle_info": ("message",),
+    "handle_continue": ("arg",),
+    "terminate": ("reason",),
+}

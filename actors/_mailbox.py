@@ -1,0 +1,191 @@
+"""The mailbox of a GenServer and the envelopes that travel through it.
+
+A mailbox is a deque plus a *scheduling lock*: whoever acquires the lock owns
+the right to run the actor, so an actor is never run by two threads at once.
+A sender appends its message and, if the lock was free, submits the actor to
+its runtime (the pool's run queue, or the actor's own thread). The runner
+releases the lock when the deque is empty and re-checks, so no message is
+ever stranded.
+
+Plain messages are stored as they are (they become ``handle_info``); calls,
+casts and signals are wrapped in the small classes below. The mailbox also
+speaks pykka's ``ActorInbox`` protocol, so ``ActorRef.tell`` / ``ask`` /
+``stop`` from pykka code work on our actors.
+"""
+
+from __future__ import annotations
+
+from _thread import allocate_lock
+from collections import deque
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
+
+import pykka
+from pykka.messages import _ActorStop
+
+if TYPE_CHECKING:
+    from actors._process import Process
+
+__all__ = [
+    "Call",
+    "Caller",
+    "Cast",
+    "ContinueSignal",
+    "ExitSignal",
+    "IdleCheck",
+    "Mailbox",
+    "Signal",
+    "StopRequest",
+]
+
+
+class Caller:
+    """Who is waiting for the reply to a call; pass it to :func:`actors.reply`.
+
+    Attributes:
+        ref: the calling actor's ref, or ``None`` for a plain thread.
+    """
+
+    __slots__ = ("_server", "future", "ref")
+
+    def __init__(self, future: Any, ref: Any = None) -> None:
+        self.future = future
+        self.ref = ref
+        self._server: Any = None
+
+    def __repr__(self) -> str:
+        who = self.ref if self.ref is not None else "a thread"
+        return f"<Caller {who}>"
+
+
+class Call:
+    __slots__ = ("caller", "request")
+
+    def __init__(self, request: Any, caller: Caller) -> None:
+        self.request = request
+        self.caller = caller
+
+
+class Cast:
+    __slots__ = ("request",)
+
+    def __init__(self, request: Any) -> None:
+        self.request = request
+
+
+class Signal:
+    """Base of the rare control envelopes (stop, exit, continue, idle check)."""
+
+    __slots__ = ()
+
+
+class StopRequest(Signal):
+    __slots__ = ("future", "reason")
+
+    def __init__(self, reason: Any, future: Any = None) -> None:
+        self.reason = reason
+        self.future = future
+
+
+class ExitSignal(Signal):
+    """An exit signal queued for an actor that traps exits."""
+
+    __slots__ = ("reason", "sender")
+
+    def __init__(self, sender: Process, reason: Any) -> None:
+        self.sender = sender
+        self.reason = reason
+
+
+class ContinueSignal(Signal):
+    __slots__ = ("arg",)
+
+    def __init__(self, arg: Any) -> None:
+        self.arg = arg
+
+
+class IdleCheck(Signal):
+    __slots__ = ()
+
+
+IDLE_CHECK = IdleCheck()
+
+
+class Mailbox:
+    """A GenServer's inbox: a deque and the lock that schedules its owner."""
+
+    __slots__ = ("_sched", "closed", "owner", "queue", "submit")
+
+    def __init__(self) -> None:
+        self.queue: deque[Any] = deque()
+        self._sched = allocate_lock()
+        self.closed = False
+        self.owner: Any = None
+        self.submit: Callable[[Any], None] = _not_started
+
+    def push(self, item: Any) -> bool:
+        """Append ``item`` and schedule the owner; ``False`` if the mailbox is closed."""
+        if self.closed:
+            return False
+        self.queue.append(item)
+        if self._sched.acquire(False):
+            self.submit(self.owner)
+        return True
+
+    def push_front(self, item: Any) -> None:
+        """Put ``item`` ahead of everything else (used for ``handle_continue``)."""
+        self.queue.appendleft(item)
+        if self._sched.acquire(False):
+            self.submit(self.owner)
+
+    def poke(self) -> None:
+        """Schedule the owner even if nothing is queued (a pending exit signal)."""
+        if self._sched.acquire(False):
+            self.submit(self.owner)
+
+    def acquire(self) -> bool:
+        """Take the scheduling lock without waiting."""
+        return self._sched.acquire(False)
+
+    def release(self) -> bool:
+        """Give up the scheduling lock; returns ``True`` if it was taken back
+        because work arrived meanwhile (the caller must then run or submit)."""
+        self._sched.release()
+        return bool(self.queue) and self._sched.acquire(False)
+
+    def __len__(self) -> int:
+        return len(self.queue)
+
+    # pykka's ActorInbox protocol -------------------------------------------
+
+    def put(self, envelope: Any) -> None:
+        """Accept a pykka envelope: ``tell`` → ``handle_info``, ``ask`` → ``handle_call``."""
+        message = envelope.message
+        reply_to = envelope.reply_to
+        if isinstance(message, _ActorStop):
+            item: Any = StopRequest("normal", reply_to)
+        elif reply_to is not None:
+            owner = self.owner
+            caller = Caller(reply_to)
+            item = Call(message, caller)
+            if owner is not None:
+                caller._server = owner
+        else:
+            item = message
+        if not self.push(item) and reply_to is not None:
+            dead = pykka.ActorDeadError(f"{self.owner} not found")
+            try:
+                reply_to.set_exception((type(dead), dead, None))
+            except Exception:
+                pass
+
+    def get(self) -> Any:
+        return self.queue.popleft()
+
+    def empty(self) -> bool:
+        return not self.queue
+
+
+def _not_started(owner: Any) -> None:
+    msg = f"{owner} has a mailbox but was never started"
+    raise RuntimeError(msg)

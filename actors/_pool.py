@@ -1,0 +1,175 @@
+"""The worker pool of the pooled runtime (D2).
+
+Many actors share a few worker threads, as BEAM schedulers share cores. A
+runnable actor sits in one run queue (a C ``SimpleQueue``); a worker takes it,
+handles a bounded batch of its messages (fairness), and puts it back at the
+end of the queue if it still has work.
+
+A worker that blocks inside the framework (a call, a stop, a probe receive,
+:func:`actors.blocking`) reports it; the pool then starts an extra worker so
+``size`` workers stay runnable, and the extra ones retire once the blocks end.
+Spawning and stopping actors never creates or joins threads.
+"""
+
+from __future__ import annotations
+
+import itertools
+import logging
+import threading
+import time
+from queue import SimpleQueue
+from typing import Any, Final
+
+from actors._blocking import bind_worker
+
+__all__ = ["WorkerPool"]
+
+logger = logging.getLogger("actors")
+
+
+class _Token:
+    __slots__ = ("name",)
+
+    def __init__(self, name: str) -> None:
+        self.name = name
+
+    def __repr__(self) -> str:
+        return f"<pool {self.name}>"
+
+
+_STOP: Final = _Token("stop")
+_RETIRE: Final = _Token("retire")
+
+
+class WorkerPool:
+    """Worker threads serving the run queue of one actor system.
+
+    Args:
+        size: workers kept runnable (not blocked).
+        thread_prefix: worker threads are named ``f"{thread_prefix}-{n}"``.
+        batch: messages an actor may handle per turn before yielding.
+        max_workers: upper bound on workers, blocked ones included; past it a
+            blocking worker is not compensated (and a warning is logged).
+    """
+
+    def __init__(
+        self, size: int, thread_prefix: str, *, batch: int = 64, max_workers: int = 1024
+    ) -> None:
+        if size < 1:
+            msg = f"pool_size must be at least 1, got {size}"
+            raise ValueError(msg)
+        if batch < 1:
+            msg = f"batch size must be at least 1, got {batch}"
+            raise ValueError(msg)
+        self.size = size
+        self.batch = batch
+        self.max_workers = max(size, max_workers)
+        self._prefix = thread_prefix
+        self._runq: SimpleQueue[Any] = SimpleQueue()
+        self.submit = self._runq.put
+        self._lock = threading.Lock()
+        self._workers: set[threading.Thread] = set()
+        self._blocked = 0
+        self._numbers = itertools.count(1)
+        self._closed = False
+        self._started = False
+        self._warned = False
+
+    def start(self) -> None:
+        with self._lock:
+            if self._started or self._closed:
+                return
+            self._started = True
+            for _ in range(self.size):
+                self._spawn_locked()
+
+    @property
+    def workers(self) -> int:
+        return len(self._workers)
+
+    @property
+    def blocked(self) -> int:
+        return self._blocked
+
+    def queued(self) -> int:
+        return self._runq.qsize()
+
+    def _spawn_locked(self) -> None:
+        thread = threading.Thread(
+            target=self._work, name=f"{self._prefix}-{next(self._numbers)}", daemon=True
+        )
+        self._workers.add(thread)
+        thread.start()
+
+    def _work(self) -> None:
+        bind_worker(self)
+        get = self._runq.get
+        batch = self.batch
+        try:
+            while True:
+                proc = get()
+                if proc.__class__ is _Token:
+                    if proc is _STOP:
+                        return
+                    if self._retire():
+                        return
+                    continue
+                try:
+                    proc.run_pooled(batch)
+                except Exception:
+                    logger.exception("internal error while running %r", proc)
+        finally:
+            bind_worker(None)
+            with self._lock:
+                self._workers.discard(threading.current_thread())
+
+    def _retire(self) -> bool:
+        with self._lock:
+            if len(self._workers) - self._blocked > self.size:
+                self._workers.discard(threading.current_thread())
+                return True
+            return False
+
+    # Compensation (called from actors._blocking) -------------------------------
+
+    def enter_blocking(self) -> None:
+        with self._lock:
+            self._blocked += 1
+            if self._closed or len(self._workers) - self._blocked >= self.size:
+                return
+            if len(self._workers) >= self.max_workers:
+                if not self._warned:
+                    self._warned = True
+                    logger.warning(
+                        "actor pool %s: %d workers are blocked; not adding more (max_workers=%d)",
+                        self._prefix,
+                        self._blocked,
+                        self.max_workers,
+                    )
+                return
+            self._spawn_locked()
+
+    def exit_blocking(self) -> None:
+        with self._lock:
+            self._blocked -= 1
+            surplus = len(self._workers) - self._blocked > self.size
+        if surplus:
+            self._runq.put(_RETIRE)
+
+    # Shutdown ------------------------------------------------------------------
+
+    def shutdown(self, timeout: float | None = None) -> bool:
+        """Stop every worker; returns whether all of them ended in time."""
+        deadline = None if timeout is None else time.monotonic() + timeout
+        with self._lock:
+            self._closed = True
+            workers = list(self._workers)
+        for _ in workers:
+            self._runq.put(_STOP)
+        current = threading.current_thread()
+        for thread in workers:
+            if thread is current:
+                continue
+            remaining = None if deadline is None else max(0.0, deadline - time.monotonic())
+            thread.join(remaining)
+        return not any(t.is_alive() for t in workers if t is not current)

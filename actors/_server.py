@@ -1,0 +1,621 @@
+"""The process behind a GenServer: runs its callbacks with OTP's failure semantics.
+
+One :class:`ServerProcess` per GenServer incarnation. Whatever runtime drives
+it (a pool worker or the actor's own thread) calls :meth:`run_batch` while
+holding the mailbox's scheduling lock, so callbacks of one actor never run
+concurrently and messages are handled in arrival order.
+
+Exit paths, all funnelled into :meth:`ServerProcess._finalize` so each runs
+exactly once:
+
+* a callback raises → ``terminate(exc)``, exit with the exception (crash);
+* ``self.stop(reason)`` or :func:`actors.stop` → ``terminate(reason)``;
+* an exit signal from a link while not trapping exits → exit at the next
+  message boundary, without ``terminate`` (OTP);
+* ``exit(target, "kill")`` → exit at once from the killer's thread; the
+  callback that may still be running finishes as a zombie whose results are
+  dropped (a Python thread cannot be killed).
+
+On exit the name is released, then the lifecycle event is emitted, then
+monitors get ``DOWN``, links get the exit signal, pending callers get a
+:class:`~actors.CallError` with the reason, and queued plain messages are
+counted as dead letters.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import traceback
+from queue import SimpleQueue
+from typing import TYPE_CHECKING, Any, Final
+
+from actors import _lifecycle as lifecycle
+from actors._errors import CallError, StartError
+from actors._future import ReplyFuture
+from actors._mailbox import (
+    IDLE_CHECK,
+    Call,
+    Caller,
+    Cast,
+    ContinueSignal,
+    ExitSignal,
+    IdleCheck,
+    Mailbox,
+    Signal,
+    StopRequest,
+)
+from actors._process import Process, _current
+from actors._reasons import KILLED, NORMAL, format_reason, is_normal_exit
+
+if TYPE_CHECKING:
+    from actors._genserver import GenServer
+    from actors._ref import Ref
+    from actors._system import ActorSystem
+    from actors._timers import TimerRef
+
+__all__ = ["NO_REPLY", "ServerProcess"]
+
+logger = logging.getLogger("actors")
+
+
+class _NoReply:
+    __slots__ = ()
+
+    def __repr__(self) -> str:
+        return "actors.NO_REPLY"
+
+
+NO_REPLY: Final = _NoReply()
+"""Return this from ``handle_call`` to reply later with :func:`actors.reply`."""
+
+_NOTHING: Final[Any] = object()
+
+STARTING: Final = 0
+RUNNING: Final = 1
+EXITING: Final = 2
+DEAD: Final = 3
+
+THREAD_BATCH: Final = 256
+
+
+class ServerProcess(Process):
+    """Runtime state of one GenServer incarnation."""
+
+    __slots__ = (
+        "_attention",
+        "_continue",
+        "_current_caller",
+        "_deferred",
+        "_held_reply",
+        "_idle_checks",
+        "_idle_deadline",
+        "_idle_timer",
+        "_inline_stop",
+        "_pending_exit",
+        "_phase",
+        "_stop_reason",
+        "_stop_waiters",
+        "_wake",
+        "actor",
+        "component",
+        "mailbox",
+        "parent",
+        "ref",
+        "runtime",
+        "stopped",
+    )
+
+    def __init__(
+        self,
+        actor: GenServer,
+        system: ActorSystem,
+        name: Any,
+        runtime: str,
+        parent: Process | None,
+    ) -> None:
+        from actors._genserver import GenServer
+        from actors._ref import Ref
+
+        super().__init__(system, name, actor.actor_urn)
+        mailbox = actor.actor_inbox
+        assert isinstance(mailbox, Mailbox)
+        mailbox.owner = self
+        self.actor: GenServer | None = actor
+        self.mailbox = mailbox
+        self.stopped: threading.Event = actor.actor_stopped
+        self.component = type(actor).__name__
+        self.runtime = runtime
+        self.parent = parent
+        self._phase = STARTING
+        self._attention = False
+        self._pending_exit: Any = _NOTHING
+        self._stop_reason: Any = _NOTHING
+        self._stop_waiters: list[Any] | None = None
+        self._continue: Any = _NOTHING
+        self._current_caller: Caller | None = None
+        self._deferred: set[Caller] | None = None
+        self._held_reply: tuple[Caller, Any] | None = None
+        self._idle_deadline = 0.0
+        self._idle_timer: TimerRef | None = None
+        self._idle_checks = 0
+        self._wake: SimpleQueue[Any] | None = None
+        # Stopping an idle pooled actor without a terminate callback runs no
+        # user code, so the stopping thread may finish it itself (no handoff).
+        self._inline_stop = runtime == "pooled" and type(actor).terminate is GenServer.terminate
+        self.ref: Ref[Any] = Ref(actor, self)
+
+    def __repr__(self) -> str:
+        name = f" {self.name!r}" if self.name is not None else ""
+        return f"<{self.component}{name} {self.id}>"
+
+    # Sending -------------------------------------------------------------------
+
+    def deliver(self, message: Any) -> bool:
+        return self.mailbox.push(message)
+
+    def exit_signal(self, sender: Process | None, reason: Any) -> None:
+        if self.trap_exits:
+            self.mailbox.push(ExitSignal(sender if sender is not None else self, reason))
+            return
+        if reason.__class__ is str and reason == NORMAL:
+            return
+        self.set_pending_exit(reason)
+
+    def set_pending_exit(self, reason: Any) -> None:
+        """Exit with ``reason`` at the next message boundary (no ``terminate``)."""
+        if self._pending_exit is _NOTHING:
+            self._pending_exit = reason
+        self._attention = True
+        self.mailbox.poke()
+
+    def kill(self) -> None:
+        if self._finalize(KILLED) and self._wake is not None:
+            self._wake.put(None)  # let an idle actor thread notice and end
+
+    def request_stop(self, reason: Any) -> None:
+        """Ask the actor to run ``terminate(reason)`` after the messages already queued."""
+        mailbox = self.mailbox
+        if self._inline_stop and not mailbox.queue and mailbox.acquire():
+            if (
+                not mailbox.queue
+                and self._phase == RUNNING
+                and self._pending_exit is _NOTHING
+                and not self._attention
+            ):
+                previous = _current.proc
+                _current.proc = self
+                try:
+                    self._phase = EXITING
+                    self._finalize(reason)
+                finally:
+                    _current.proc = previous
+                self._drain_and_release()
+                return
+            mailbox.queue.append(StopRequest(reason))
+            mailbox.submit(self)
+            return
+        mailbox.push(StopRequest(reason))
+
+    # Requests from inside the actor's own callbacks ----------------------------
+
+    def stop_from_inside(self, reason: Any) -> None:
+        if self._stop_reason is _NOTHING:
+            self._stop_reason = reason
+        self._attention = True
+
+    def continue_from_inside(self, arg: Any) -> None:
+        if self._continue is not _NOTHING:
+            msg = f"{self.component}: continue_with() was already called in this callback"
+            raise RuntimeError(msg)
+        self._continue = arg
+        self._attention = True
+
+    # Starting ------------------------------------------------------------------
+
+    def run_init(self, args: tuple[Any, ...], kwargs: dict[str, Any]) -> None:
+        """Run ``init`` in the current thread, as the actor.
+
+        On success the scheduling lock is left held: the runtime decides how
+        the actor continues. On failure the process is gone and
+        :class:`StartError` is raised.
+        """
+        actor = self.actor
+        assert actor is not None
+        acquired = self.mailbox.acquire()
+        assert acquired, "a new mailbox must be free"
+        previous = _current.proc
+        _current.proc = self
+        try:
+            actor.init(*args, **kwargs)
+        except BaseException as exc:
+            _current.proc = previous
+            self._init_failed(exc)
+            if not isinstance(exc, Exception):
+                raise
+            raise StartError(type(actor), exc) from exc
+        _current.proc = previous
+        if self._stop_reason is not _NOTHING:
+            reason = self._stop_reason
+            self._init_failed(reason)
+            raise StartError(type(actor), reason)
+        self._phase = RUNNING
+        self._attention = self._pending_exit is not _NOTHING
+        self.system.emit_lifecycle(self, lifecycle.STARTED)
+        if self._continue is not _NOTHING:
+            arg = self._continue
+            self._continue = _NOTHING
+            self.mailbox.queue.appendleft(ContinueSignal(arg))
+
+    def _init_failed(self, reason: Any) -> None:
+        # The starter gets StartError; it must not also get an exit signal.
+        parent = self.parent
+        if parent is not None:
+            self.unlink(parent)
+        self._phase = EXITING
+        self._finalize(reason, started=False)
+
+    def launch_pooled(self, submit: Any, args: tuple[Any, ...], kwargs: dict[str, Any]) -> None:
+        """Start on a pool: ``init`` runs right here, in the starting thread."""
+        self.mailbox.submit = submit
+        self.run_init(args, kwargs)
+        self._after_batch_pooled(1)
+
+    def launch_thread(
+        self, thread_name: str, args: tuple[Any, ...], kwargs: dict[str, Any]
+    ) -> None:
+        """Start on a dedicated thread; ``init`` runs there and this call waits for it."""
+        wake: SimpleQueue[Any] = SimpleQueue()
+        self._wake = wake
+        self.mailbox.submit = wake.put
+        started: ReplyFuture[None] = ReplyFuture()
+        thread = threading.Thread(
+            target=self._thread_main, args=(args, kwargs, started), name=thread_name, daemon=True
+        )
+        self.system.track_thread(thread)
+        thread.start()
+        started.get()
+
+    def _thread_main(
+        self, args: tuple[Any, ...], kwargs: dict[str, Any], started: ReplyFuture[None]
+    ) -> None:
+        try:
+            try:
+                self.run_init(args, kwargs)
+            except BaseException as exc:
+                started.try_set_exception(exc)
+                return
+            started.try_set(None)
+            self._thread_loop()
+        finally:
+            self.system.untrack_thread(threading.current_thread())
+
+    def _thread_loop(self) -> None:
+        mailbox = self.mailbox
+        wake = self._wake
+        assert wake is not None
+        holding = True
+        while True:
+            if not holding and wake.get() is None:
+                # Killed from another thread while idle: we do not hold the lock.
+                if mailbox.acquire():
+                    self._drain_and_release()
+                return
+            handled = self.run_batch(THREAD_BATCH)
+            if self._phase == DEAD:
+                self._drain_and_release()
+                return
+            if mailbox.queue or self._attention:
+                holding = True
+                continue
+            if handled:
+                self._touch_idle(handled)
+            holding = mailbox.release()
+
+    def run_pooled(self, budget: int) -> None:
+        """One turn on a pool worker: a bounded batch, then yield (fairness)."""
+        self._after_batch_pooled(self.run_batch(budget))
+
+    def _after_batch_pooled(self, handled: int) -> None:
+        mailbox = self.mailbox
+        if self._phase == DEAD:
+            self._drain_and_release()
+            return
+        if mailbox.queue or self._attention:
+            mailbox.submit(self)
+            return
+        if handled:
+            self._touch_idle(handled)
+        if mailbox.release():
+            mailbox.submit(self)
+
+    # The message loop ------------------------------------------------------------
+
+    def run_batch(self, budget: int) -> int:
+        """Handle up to ``budget`` messages; returns how many were handled.
+
+        Runs in a pool worker, the actor's own thread, or (for ``init`` and
+        inline stops) the starting/stopping thread; always with the
+        scheduling lock held.
+        """
+        actor = self.actor
+        if actor is None:
+            return 0
+        popleft = self.mailbox.queue.popleft
+        left = budget
+        previous = _current.proc
+        _current.proc = self
+        try:
+            while True:
+                if self._attention and self._attend(actor):
+                    break
+                if not left:
+                    break
+                try:
+                    message = popleft()
+                except IndexError:
+                    break
+                left -= 1
+                cls = message.__class__
+                if cls is Call:
+                    self._handle_call(actor, message)
+                elif cls is Cast:
+                    actor.handle_cast(message.request)
+                elif isinstance(message, Signal):
+                    self._handle_signal(actor, message)
+                else:
+                    actor.handle_info(message)
+        except BaseException as exc:
+            self._crash(actor, exc)
+        finally:
+            _current.proc = previous
+        return budget - left
+
+    def _attend(self, actor: GenServer) -> bool:
+        """Handle what the last callback (or another thread) asked for.
+
+        Returns ``True`` when the actor must stop running.
+        """
+        while True:
+            # Reset first, then read the flags: a concurrent setter writes the
+            # flag before raising attention, so nothing is lost.
+            self._attention = False
+            if self._phase == DEAD:
+                self._attention = True
+                return True
+            if self._pending_exit is not _NOTHING:
+                self._phase = EXITING
+                self._finalize(self._pending_exit)
+                return True
+            if self._stop_reason is not _NOTHING:
+                self._terminate(actor, self._stop_reason)
+                return True
+            if self._continue is not _NOTHING:
+                arg = self._continue
+                self._continue = _NOTHING
+                actor.handle_continue(arg)
+                continue
+            return False
+
+    def _handle_call(self, actor: GenServer, message: Call) -> None:
+        caller = message.caller
+        caller._server = self
+        self._current_caller = caller
+        result = actor.handle_call(message.request, caller)
+        self._current_caller = None
+        if result is NO_REPLY:
+            if not caller.future.done():
+                if self._deferred is None:
+                    self._deferred = set()
+                self._deferred.add(caller)
+        elif self._stop_reason is not _NOTHING:
+            # {:stop, reason, reply, state}: terminate runs before the reply.
+            self._held_reply = (caller, result)
+        else:
+            caller.future.try_set(result)
+
+    def _handle_signal(self, actor: GenServer, message: Signal) -> None:
+        cls = message.__class__
+        if cls is ExitSignal:
+            assert isinstance(message, ExitSignal)
+            if message.sender is self.parent and self.parent is not None:
+                # A GenServer that traps exits terminates when its parent says so.
+                self.stop_from_inside(message.reason)
+            else:
+                actor.handle_info(("EXIT", message.sender.ref, message.reason))
+        elif cls is StopRequest:
+            assert isinstance(message, StopRequest)
+            if message.future is not None:
+                if self._stop_waiters is None:
+                    self._stop_waiters = []
+                self._stop_waiters.append(message.future)
+            self.stop_from_inside(message.reason)
+        elif cls is ContinueSignal:
+            assert isinstance(message, ContinueSignal)
+            actor.handle_continue(message.arg)
+        elif cls is IdleCheck:
+            self._idle_check(actor)
+
+    # Idle timeout ----------------------------------------------------------------
+
+    def _touch_idle(self, handled: int) -> None:
+        actor = self.actor
+        if actor is None or actor.idle_timeout is None:
+            self._idle_checks = 0
+            return
+        real = handled - self._idle_checks
+        self._idle_checks = 0
+        timeout = actor.idle_timeout
+        if real > 0:
+            self._idle_deadline = self.system.clock.monotonic() + timeout
+        if self._idle_timer is None or not self._idle_timer.active:
+            delay = max(0.0, self._idle_deadline - self.system.clock.monotonic())
+            try:
+                self._idle_timer = self.system.timers.schedule(delay, self._idle_fire)
+            except RuntimeError:
+                self._idle_timer = None  # the system is shutting down
+
+    def _idle_fire(self) -> None:
+        self.mailbox.push(IDLE_CHECK)
+
+    def _idle_check(self, actor: GenServer) -> None:
+        if actor.idle_timeout is None or self.mailbox.queue:
+            self._idle_checks += 1
+            return
+        if self.system.clock.monotonic() >= self._idle_deadline:
+            actor.handle_info(("timeout",))
+        else:
+            self._idle_checks += 1
+
+    # Exiting ---------------------------------------------------------------------
+
+    def _terminate(self, actor: GenServer, reason: Any) -> None:
+        self._phase = EXITING
+        try:
+            actor.terminate(reason)
+        except Exception as exc:
+            # OTP: a terminate that raises replaces the exit reason.
+            reason = exc
+        self._finalize(reason)
+
+    def _crash(self, actor: GenServer, exc: BaseException) -> None:
+        if self._phase == DEAD:
+            logger.debug("%s: callback raised after the actor was killed: %r", self, exc)
+            return
+        self._phase = EXITING
+        reason: BaseException = exc
+        try:
+            actor.terminate(exc)
+        except Exception as terminate_exc:
+            reason = terminate_exc
+        self._finalize(reason)
+        if not isinstance(exc, Exception) and threading.current_thread() is threading.main_thread():
+            # Ctrl-C while the main thread ran an actor inline: the actor
+            # crashed, and the interrupt still reaches the program.
+            raise exc
+
+    def _finalize(self, reason: Any, *, started: bool = True) -> bool:
+        """Make the process dead and tell everyone; runs exactly once."""
+        relations = self.mark_dead(reason)
+        if relations is None:
+            return False
+        self._phase = DEAD
+        self._attention = True
+        mailbox = self.mailbox
+        mailbox.closed = True
+        mailbox.submit = self._late_submit
+        system = self.system
+        system.forget(self)
+        crashed = not (is_normal_exit(reason) or reason == KILLED)
+        if started or crashed:
+            event = lifecycle.CRASHED if crashed else lifecycle.STOPPED
+            system.emit_lifecycle(self, event, reason)
+        if crashed and started:
+            logger.error(
+                "%s terminating: %s",
+                self,
+                format_reason(reason),
+                exc_info=reason if isinstance(reason, BaseException) else None,
+            )
+        else:
+            logger.debug("%s exited: %s", self, format_reason(reason))
+        held = self._held_reply
+        if held is not None:
+            self._held_reply = None
+            held[0].future.try_set(held[1])
+        self.notify_exit(reason, relations)
+        self._fail_callers(reason)
+        self._drain(reason)
+        waiters = self._stop_waiters
+        if waiters:
+            self._stop_waiters = None
+            for future in waiters:
+                _set_quietly(future, None)
+        timer = self._idle_timer
+        if timer is not None:
+            self._idle_timer = None
+            system.timers.cancel(timer)
+        self.actor = None
+        self.stopped.set()
+        return True
+
+    def _fail_callers(self, reason: Any) -> None:
+        current = self._current_caller
+        self._current_caller = None
+        if current is not None:
+            _fail(current.future, CallError(reason, self.ref))
+        deferred = self._deferred
+        if deferred:
+            self._deferred = None
+            for caller in list(deferred):
+                _fail(caller.future, CallError(reason, self.ref))
+
+    def _drain(self, reason: Any) -> None:
+        popleft = self.mailbox.queue.popleft
+        dropped = 0
+        while True:
+            try:
+                message = popleft()
+            except IndexError:
+                break
+            cls = message.__class__
+            if cls is Call:
+                _fail(message.caller.future, CallError(reason, self.ref, message.request))
+            elif cls is StopRequest:
+                if message.future is not None:
+                    _set_quietly(message.future, None)
+            elif not isinstance(message, Signal):
+                dropped += 1
+        if dropped:
+            self.system.count_dead_letters(dropped)
+
+    def _drain_and_release(self) -> None:
+        reason = self.exit_reason
+        while True:
+            self._drain(reason)
+            if not self.mailbox.release():
+                return
+
+    def _late_submit(self, _owner: Any) -> None:
+        # A message raced with the exit; whoever got the lock drains it here.
+        self._drain_and_release()
+
+    # Deferred replies --------------------------------------------------------------
+
+    def replied(self, caller: Caller) -> None:
+        deferred = self._deferred
+        if deferred is not None:
+            deferred.discard(caller)
+
+
+def _fail(future: Any, exc: BaseException) -> None:
+    try_set_exception = getattr(future, "try_set_exception", None)
+    if try_set_exception is not None:
+        try_set_exception(exc)
+        return
+    try:
+        future.set_exception((type(exc), exc, None))
+    except Exception:
+        pass
+
+
+def _set_quietly(future: Any, value: Any) -> None:
+    try_set = getattr(future, "try_set", None)
+    if try_set is not None:
+        try_set(value)
+        return
+    try:
+        future.set(value)
+    except Exception:
+        pass
+
+
+def exc_info_of(reason: Any) -> tuple[str | None, str | None]:
+    """The qualified exception type and traceback text of a crash reason."""
+    if not isinstance(reason, BaseException):
+        return None, None
+    cls = type(reason)
+    name = (
+        cls.__qualname__ if cls.__module__ == "builtins" else f"{cls.__module__}.{cls.__qualname__}"
+    )
+    return name, "".join(traceback.format_exception(reason))
