@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from actors._blocking import blocking
 from actors._errors import CallError, NoProcError
 from actors._future import ReplyFuture
 from actors._mailbox import Call, Caller, Cast
@@ -186,8 +187,6 @@ def stop(
         proc.close(reason)
         return
     proc.request_stop(reason)
-    from actors._blocking import blocking
-
     if not proc.stopped.is_set():
         with blocking():
             stopped = proc.stopped.wait(wait)

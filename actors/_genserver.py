@@ -16,9 +16,12 @@ import pykka
 
 from actors._errors import StartError
 from actors._future import ReplyFuture
+from actors._ids import ExitFlag, next_urn
 from actors._mailbox import Caller, Mailbox
 from actors._process import current_process
+from actors._registry import check_name
 from actors._server import ServerProcess
+from actors._system import default_system
 
 if TYPE_CHECKING:
     from actors._ref import Ref
@@ -82,6 +85,9 @@ class GenServer(pykka.Actor):
     called (measured on the system clock); re-armed after every message.
     Set it on the instance (usually in ``init``) or the class."""
 
+    _has_terminate: ClassVar[bool] = False
+    """Whether the class overrides :meth:`terminate` (set per subclass)."""
+
     _proc: ServerProcess
     _init_args: tuple[tuple[Any, ...], dict[str, Any]]
 
@@ -91,11 +97,18 @@ class GenServer(pykka.Actor):
         Prefer :meth:`init` for setup. If you override ``__init__``, take no
         arguments and call ``super().__init__()``.
         """
-        super().__init__()
+        # The fields pykka.Actor.__init__ sets, set here directly: its
+        # threading.Event, uuid4 and throw-away ActorRef were half the cost of
+        # spawning an actor. ``_actor_ref`` is set by _spawn once the process
+        # exists (a Ref knows its process).
+        self.actor_urn = next_urn()
+        self.actor_inbox = self._create_actor_inbox()
+        self.actor_stopped = ExitFlag()
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
         _check_callbacks(cls)
+        cls._has_terminate = cls.terminate is not GenServer.terminate
 
     # pykka's extension points --------------------------------------------------
 
@@ -175,9 +188,6 @@ class GenServer(pykka.Actor):
         *,
         link: bool,
     ) -> Ref[Self]:
-        from actors._registry import check_name
-        from actors._system import default_system
-
         current = current_process()
         if link and current is None:
             msg = f"{cls.__name__}.start_link() must be called from inside an actor; use start()"

@@ -47,10 +47,10 @@ from actors._mailbox import (
 )
 from actors._process import Process, _current
 from actors._reasons import KILLED, NORMAL, format_reason, is_normal_exit
+from actors._ref import Ref
 
 if TYPE_CHECKING:
     from actors._genserver import GenServer
-    from actors._ref import Ref
     from actors._system import ActorSystem
     from actors._timers import TimerRef
 
@@ -114,9 +114,6 @@ class ServerProcess(Process):
         runtime: str,
         parent: Process | None,
     ) -> None:
-        from actors._genserver import GenServer
-        from actors._ref import Ref
-
         super().__init__(system, name, actor.actor_urn)
         mailbox = actor.actor_inbox
         assert isinstance(mailbox, Mailbox)
@@ -142,7 +139,7 @@ class ServerProcess(Process):
         self._wake: SimpleQueue[Any] | None = None
         # Stopping an idle pooled actor without a terminate callback runs no
         # user code, so the stopping thread may finish it itself (no handoff).
-        self._inline_stop = runtime == "pooled" and type(actor).terminate is GenServer.terminate
+        self._inline_stop = runtime == "pooled" and not actor._has_terminate
         self.ref: Ref[Any] = Ref(actor, self)
 
     def __repr__(self) -> str:
@@ -517,7 +514,7 @@ class ServerProcess(Process):
                 format_reason(reason),
                 exc_info=reason if isinstance(reason, BaseException) else None,
             )
-        else:
+        elif logger.isEnabledFor(logging.DEBUG):
             logger.debug("%s exited: %s", self, format_reason(reason))
         held = self._held_reply
         if held is not None:
