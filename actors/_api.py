@@ -16,6 +16,7 @@ from actors._future import ReplyFuture
 from actors._mailbox import Call, Caller, Cast
 from actors._process import MonitorRef, Process, current_process
 from actors._reasons import KILL, NOPROC
+from actors._ref import Ref
 from actors._registry import check_name
 from actors._server import ServerProcess
 from actors._system import ActorSystem, default_system
@@ -154,6 +155,13 @@ def send(target: Any, message: Any, *, system: ActorSystem | None = None) -> boo
     Raises:
         NoProcError: no actor is registered under that name (Erlang's badarg).
     """
+    if target.__class__ is Ref:
+        # The common case, kept to one call: fan-out loops live on this line.
+        server: ServerProcess = target._process
+        if server.mailbox.push(message):
+            return True
+        server.system.count_dead_letters()
+        return False
     proc = _resolve_or_raise(target, system)
     if proc.deliver(message):
         return True

@@ -2,10 +2,9 @@
 
 A mailbox is a deque plus a *scheduling lock*: whoever acquires the lock owns
 the right to run the actor, so an actor is never run by two threads at once.
-A sender appends its message and, if the lock was free, submits the actor to
-its runtime (the pool's run queue, or the actor's own thread). The runner
-releases the lock when the deque is empty and re-checks, so no message is
-ever stranded.
+A sender appends its message and, if the lock was free, puts the actor on its
+run queue (the pool's, or the actor's own thread's). The runner releases the
+lock when the deque is empty and re-checks, so no message is ever stranded.
 
 Plain messages are stored as they are (they become ``handle_info``); calls,
 casts and signals are wrapped in the small classes below. The mailbox also
@@ -17,7 +16,6 @@ from __future__ import annotations
 
 from _thread import allocate_lock
 from collections import deque
-from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 import pykka
@@ -25,6 +23,7 @@ from pykka.messages import _ActorStop
 
 if TYPE_CHECKING:
     from actors._process import Process
+    from actors._runqueue import RunQueue
 
 __all__ = [
     "Call",
@@ -111,26 +110,76 @@ class IdleCheck(Signal):
 IDLE_CHECK = IdleCheck()
 
 
+class _NotStarted:
+    """Run-queue stand-in before the actor is launched."""
+
+    __slots__ = ()
+
+    def append(self, owner: Any) -> None:
+        msg = f"{owner} has a mailbox but was never started"
+        raise RuntimeError(msg)
+
+
+class _DrainNow:
+    """Run-queue stand-in after the actor exited: whoever got the scheduling
+    lock drains the late message right away (counted as a dead letter)."""
+
+    __slots__ = ()
+
+    def append(self, owner: Any) -> None:
+        owner._drain_and_release()
+
+
 class Mailbox:
     """A GenServer's inbox: a deque and the lock that schedules its owner."""
 
-    __slots__ = ("_sched", "closed", "owner", "queue", "submit")
+    __slots__ = ("_idle", "_runnable", "_sched", "closed", "owner", "queue")
 
     def __init__(self) -> None:
         self.queue: deque[Any] = deque()
         self._sched = allocate_lock()
         self.closed = False
         self.owner: Any = None
-        self.submit: Callable[[Any], None] = _not_started
+        self._runnable: Any = _NotStarted()
+        self._idle: list[Any] = []
+
+    def attach(self, runq: RunQueue) -> None:
+        """Schedule the owner on ``runq`` from now on."""
+        self._runnable = runq.items
+        self._idle = runq.idle
+
+    def detach(self) -> None:
+        """The owner exited: late messages are drained by their sender."""
+        self._runnable = _DrainNow()
+        self._idle = []
 
     def push(self, item: Any) -> bool:
-        """Append ``item`` and schedule the owner; ``False`` if the mailbox is closed."""
+        """Append ``item`` and schedule the owner; ``False`` if the mailbox is closed.
+
+        The delivery hot path: ``RunQueue.put`` is inlined here.
+        """
         if self.closed:
             return False
         self.queue.append(item)
         if self._sched.acquire(False):
-            self.submit(self.owner)
+            self._runnable.append(self.owner)
+            idle = self._idle
+            if idle:
+                try:
+                    idle.pop().release()
+                except IndexError:
+                    pass
         return True
+
+    def submit(self, owner: Any) -> None:
+        """Put ``owner`` on its run queue; the caller holds the scheduling lock."""
+        self._runnable.append(owner)
+        idle = self._idle
+        if idle:
+            try:
+                idle.pop().release()
+            except IndexError:
+                pass
 
     def push_front(self, item: Any) -> None:
         """Put ``item`` ahead of everything else (used for ``handle_continue``)."""
@@ -184,8 +233,3 @@ class Mailbox:
 
     def empty(self) -> bool:
         return not self.queue
-
-
-def _not_started(owner: Any) -> None:
-    msg = f"{owner} has a mailbox but was never started"
-    raise RuntimeError(msg)

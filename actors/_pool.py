@@ -5,10 +5,8 @@ runnable actor sits in one run queue (a deque); a worker takes it, handles a
 bounded batch of its messages (fairness), and puts it back at the end of the
 queue if it still has work.
 
-Idle workers park on a stack and are woken last-in first-out: the worker that
-went idle most recently (still hot in a core's cache) takes the next actor.
-A FIFO wake-up (what a shared ``SimpleQueue`` does) alternates workers across
-cores and doubled call latency in measurements.
+Idle workers park on a stack and are woken last-in first-out (see
+:mod:`actors._runqueue`).
 
 A worker that blocks inside the framework (a call, a stop, a probe receive,
 :func:`actors.blocking`) reports it; the pool then starts an extra worker so
@@ -22,11 +20,10 @@ import itertools
 import logging
 import threading
 import time
-from _thread import allocate_lock
-from collections import deque
-from typing import Any, Final
+from typing import Final
 
 from actors._blocking import bind_worker
+from actors._runqueue import RunQueue, new_parking_lot
 
 __all__ = ["WorkerPool"]
 
@@ -71,8 +68,8 @@ class WorkerPool:
         self.batch = batch
         self.max_workers = max(size, max_workers)
         self._prefix = thread_prefix
-        self._runq: deque[Any] = deque()
-        self._idle: list[Any] = []
+        self.runq = RunQueue()
+        self.submit = self.runq.put
         self._lock = threading.Lock()
         self._workers: set[threading.Thread] = set()
         self._blocked = 0
@@ -98,21 +95,7 @@ class WorkerPool:
         return self._blocked
 
     def queued(self) -> int:
-        return len(self._runq)
-
-    def submit(self, proc: Any) -> None:
-        """Make ``proc`` runnable; wake the most recently parked worker, if any.
-
-        Called by senders with the actor's scheduling lock held; any thread.
-        """
-        self._runq.append(proc)
-        idle = self._idle
-        if idle:
-            try:
-                parked = idle.pop()
-            except IndexError:
-                return
-            parked.release()
+        return len(self.runq)
 
     def _spawn_locked(self) -> None:
         thread = threading.Thread(
@@ -123,26 +106,16 @@ class WorkerPool:
 
     def _work(self) -> None:
         bind_worker(self)
-        runq = self._runq
-        idle = self._idle
-        parking = allocate_lock()
-        parking.acquire()
+        get = self.runq.get
+        popleft = self.runq.items.popleft
+        parking = new_parking_lot()
         batch = self.batch
         try:
             while True:
                 try:
-                    proc = runq.popleft()
+                    proc = popleft()  # busy: no method call, no parking
                 except IndexError:
-                    idle.append(parking)
-                    if runq:
-                        # A submit raced with us going idle: take the work.
-                        try:
-                            idle.remove(parking)
-                        except ValueError:
-                            parking.acquire()  # a submitter popped us; absorb its wake-up
-                        continue
-                    parking.acquire()
-                    continue
+                    proc = get(parking)
                 if proc.__class__ is _Token:
                     if proc is _STOP:
                         return
@@ -150,7 +123,7 @@ class WorkerPool:
                         return
                     continue
                 try:
-                    proc.run_pooled(batch)
+                    proc.run_turn(batch)
                 except Exception:
                     logger.exception("internal error while running %r", proc)
         finally:

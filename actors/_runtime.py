@@ -7,7 +7,7 @@
   connection created in ``init``).
 
 Both run the same :class:`~actors._server.ServerProcess` code; a runtime only
-decides which thread calls :meth:`~actors._server.ServerProcess.run_batch`.
+decides which thread calls :meth:`~actors._server.ServerProcess.run_turn`.
 """
 
 from __future__ import annotations
@@ -42,7 +42,7 @@ class PooledRuntime:
 
     def launch(self, proc: ServerProcess, args: tuple[Any, ...], kwargs: dict[str, Any]) -> None:
         self.pool.start()
-        proc.launch_pooled(self.pool.submit, args, kwargs)
+        proc.launch_pooled(self.pool.runq, args, kwargs)
 
 
 class ThreadRuntime:

@@ -1,7 +1,7 @@
 """The process behind a GenServer: runs its callbacks with OTP's failure semantics.
 
 One :class:`ServerProcess` per GenServer incarnation. Whatever runtime drives
-it (a pool worker or the actor's own thread) calls :meth:`run_batch` while
+it (a pool worker or the actor's own thread) calls :meth:`run_turn` while
 holding the mailbox's scheduling lock, so callbacks of one actor never run
 concurrently and messages are handled in arrival order.
 
@@ -27,7 +27,6 @@ from __future__ import annotations
 import logging
 import threading
 import traceback
-from queue import SimpleQueue
 from typing import TYPE_CHECKING, Any, Final
 
 from actors import _lifecycle as lifecycle
@@ -48,6 +47,7 @@ from actors._mailbox import (
 from actors._process import Process, _current
 from actors._reasons import KILLED, NORMAL, format_reason, is_normal_exit
 from actors._ref import Ref
+from actors._runqueue import RunQueue, new_parking_lot
 
 if TYPE_CHECKING:
     from actors._genserver import GenServer
@@ -92,11 +92,11 @@ class ServerProcess(Process):
         "_idle_deadline",
         "_idle_timer",
         "_inline_stop",
+        "_own_runq",
         "_pending_exit",
         "_phase",
         "_stop_reason",
         "_stop_waiters",
-        "_wake",
         "actor",
         "component",
         "mailbox",
@@ -136,7 +136,7 @@ class ServerProcess(Process):
         self._idle_deadline = 0.0
         self._idle_timer: TimerRef | None = None
         self._idle_checks = 0
-        self._wake: SimpleQueue[Any] | None = None
+        self._own_runq: RunQueue | None = None
         # Stopping an idle pooled actor without a terminate callback runs no
         # user code, so the stopping thread may finish it itself (no handoff).
         self._inline_stop = runtime == "pooled" and not actor._has_terminate
@@ -167,8 +167,8 @@ class ServerProcess(Process):
         self.mailbox.poke()
 
     def kill(self) -> None:
-        if self._finalize(KILLED) and self._wake is not None:
-            self._wake.put(None)  # let an idle actor thread notice and end
+        if self._finalize(KILLED) and self._own_runq is not None:
+            self._own_runq.put(None)  # let an idle actor thread notice and end
 
     def request_stop(self, reason: Any) -> None:
         """Ask the actor to run ``terminate(reason)`` after the messages already queued."""
@@ -252,19 +252,23 @@ class ServerProcess(Process):
         self._phase = EXITING
         self._finalize(reason, started=False)
 
-    def launch_pooled(self, submit: Any, args: tuple[Any, ...], kwargs: dict[str, Any]) -> None:
+    def launch_pooled(self, runq: RunQueue, args: tuple[Any, ...], kwargs: dict[str, Any]) -> None:
         """Start on a pool: ``init`` runs right here, in the starting thread."""
-        self.mailbox.submit = submit
+        self.mailbox.attach(runq)
         self.run_init(args, kwargs)
-        self._after_batch_pooled(1)
+        self._after_init()
 
     def launch_thread(
         self, thread_name: str, args: tuple[Any, ...], kwargs: dict[str, Any]
     ) -> None:
-        """Start on a dedicated thread; ``init`` runs there and this call waits for it."""
-        wake: SimpleQueue[Any] = SimpleQueue()
-        self._wake = wake
-        self.mailbox.submit = wake.put
+        """Start on a dedicated thread; ``init`` runs there and this call waits for it.
+
+        The thread serves a run queue of its own, holding only this actor: the
+        same turn code as a pool worker, without anyone else to serve.
+        """
+        runq = RunQueue()
+        self._own_runq = runq
+        self.mailbox.attach(runq)
         started: ReplyFuture[None] = ReplyFuture()
         thread = threading.Thread(
             target=self._thread_main, args=(args, kwargs, started), name=thread_name, daemon=True
@@ -272,6 +276,14 @@ class ServerProcess(Process):
         self.system.track_thread(thread)
         thread.start()
         started.get()
+
+    def _after_init(self) -> None:
+        actor = self.actor
+        if actor is not None and actor.idle_timeout is not None:
+            self._touch_idle(1)
+        mailbox = self.mailbox
+        if mailbox.queue or self._attention or mailbox.release():
+            mailbox.submit(self)
 
     def _thread_main(
         self, args: tuple[Any, ...], kwargs: dict[str, Any], started: ReplyFuture[None]
@@ -283,90 +295,80 @@ class ServerProcess(Process):
                 started.try_set_exception(exc)
                 return
             started.try_set(None)
-            self._thread_loop()
+            self._after_init()
+            runq = self._own_runq
+            assert runq is not None
+            parking = new_parking_lot()
+            while True:
+                if runq.get(parking) is None:
+                    # Killed from another thread while idle: we hold no lock.
+                    if self.mailbox.acquire():
+                        self._drain_and_release()
+                    return
+                self.run_turn(THREAD_BATCH)
+                if self._phase == DEAD:
+                    return
         finally:
             self.system.untrack_thread(threading.current_thread())
 
-    def _thread_loop(self) -> None:
-        mailbox = self.mailbox
-        wake = self._wake
-        assert wake is not None
-        holding = True
-        while True:
-            if not holding and wake.get() is None:
-                # Killed from another thread while idle: we do not hold the lock.
-                if mailbox.acquire():
-                    self._drain_and_release()
-                return
-            handled = self.run_batch(THREAD_BATCH)
-            if self._phase == DEAD:
-                self._drain_and_release()
-                return
-            if mailbox.queue or self._attention:
-                holding = True
-                continue
-            if handled:
-                self._touch_idle(handled)
-            holding = mailbox.release()
-
-    def run_pooled(self, budget: int) -> None:
-        """One turn on a pool worker: a bounded batch, then yield (fairness)."""
-        self._after_batch_pooled(self.run_batch(budget))
-
-    def _after_batch_pooled(self, handled: int) -> None:
-        mailbox = self.mailbox
-        if self._phase == DEAD:
-            self._drain_and_release()
-            return
-        if mailbox.queue or self._attention:
-            mailbox.submit(self)
-            return
-        if handled:
-            self._touch_idle(handled)
-        if mailbox.release():
-            mailbox.submit(self)
-
     # The message loop ------------------------------------------------------------
 
-    def run_batch(self, budget: int) -> int:
-        """Handle up to ``budget`` messages; returns how many were handled.
+    def run_turn(self, budget: int) -> None:
+        """Handle up to ``budget`` messages, then yield the actor (fairness).
 
-        Runs in a pool worker, the actor's own thread, or (for ``init`` and
-        inline stops) the starting/stopping thread; always with the
-        scheduling lock held.
+        Called by a pool worker or the actor's own thread with the scheduling
+        lock held. Afterwards the actor is back on its run queue if it has
+        more work, otherwise the lock is released. This is the per-delivery
+        hot path of fan-out: keep it free of calls that are not needed.
         """
         actor = self.actor
-        if actor is None:
-            return 0
-        popleft = self.mailbox.queue.popleft
+        mailbox = self.mailbox
+        queue = mailbox.queue
         left = budget
-        previous = _current.proc
-        _current.proc = self
-        try:
-            while True:
-                if self._attention and self._attend(actor):
-                    break
-                if not left:
-                    break
-                try:
-                    message = popleft()
-                except IndexError:
-                    break
-                left -= 1
-                cls = message.__class__
-                if cls is Call:
-                    self._handle_call(actor, message)
-                elif cls is Cast:
-                    actor.handle_cast(message.request)
-                elif isinstance(message, Signal):
-                    self._handle_signal(actor, message)
-                else:
-                    actor.handle_info(message)
-        except BaseException as exc:
-            self._crash(actor, exc)
-        finally:
-            _current.proc = previous
-        return budget - left
+        if actor is not None:
+            popleft = queue.popleft
+            previous = _current.proc
+            _current.proc = self
+            try:
+                while True:
+                    if self._attention and self._attend(actor):
+                        break
+                    # Test before popping: a raised IndexError per turn cost
+                    # more than the rest of a one-message turn.
+                    if not left or not queue:
+                        break
+                    try:
+                        message = popleft()
+                    except IndexError:  # drained by a concurrent kill
+                        break
+                    left -= 1
+                    cls = message.__class__
+                    if cls is tuple:  # tagged tuples: the bulk of all traffic
+                        actor.handle_info(message)
+                    elif cls is Call:
+                        self._handle_call(actor, message)
+                    elif cls is Cast:
+                        actor.handle_cast(message.request)
+                    elif isinstance(message, Signal):
+                        self._handle_signal(actor, message)
+                    else:
+                        actor.handle_info(message)
+            except BaseException as exc:
+                self._crash(actor, exc)
+            finally:
+                _current.proc = previous
+        if self._phase == DEAD:
+            self._drain_and_release()
+        elif queue or self._attention:
+            mailbox.submit(self)  # still runnable: back of the run queue
+        else:
+            if left != budget and actor is not None and actor.idle_timeout is not None:
+                self._touch_idle(budget - left)
+            # Mailbox.release(), inlined: give the lock up, then re-check.
+            sched = mailbox._sched
+            sched.release()
+            if queue and sched.acquire(False):
+                mailbox.submit(self)
 
     def _attend(self, actor: GenServer) -> bool:
         """Handle what the last callback (or another thread) asked for.
@@ -500,7 +502,7 @@ class ServerProcess(Process):
         self._attention = True
         mailbox = self.mailbox
         mailbox.closed = True
-        mailbox.submit = self._late_submit
+        mailbox.detach()
         system = self.system
         system.forget(self)
         crashed = not (is_normal_exit(reason) or reason == KILLED)
@@ -572,10 +574,6 @@ class ServerProcess(Process):
             self._drain(reason)
             if not self.mailbox.release():
                 return
-
-    def _late_submit(self, _owner: Any) -> None:
-        # A message raced with the exit; whoever got the lock drains it here.
-        self._drain_and_release()
 
     # Deferred replies --------------------------------------------------------------
 
