@@ -116,7 +116,7 @@ def call(
     future: ReplyFuture[Any] = ReplyFuture()
     caller = Caller(future, None if me is None else me.ref)
     if isinstance(proc, ServerProcess):
-        delivered = proc.mailbox.push(Call(request, caller))
+        delivered = proc.push(Call(request, caller))
     else:
         delivered = proc.deliver(("call", request, caller))
     if not delivered:
@@ -139,7 +139,7 @@ def cast(target: Any, request: Any, *, system: ActorSystem | None = None) -> Non
     """
     proc = _resolve_or_raise(target, system)
     if isinstance(proc, ServerProcess):
-        ok = proc.mailbox.push(Cast(request))
+        ok = proc.push(Cast(request))
     else:
         ok = proc.deliver(("cast", request))
     if not ok:
@@ -158,7 +158,7 @@ def send(target: Any, message: Any, *, system: ActorSystem | None = None) -> boo
     if target.__class__ is Ref:
         # The common case, kept to one call: fan-out loops live on this line.
         server: ServerProcess = target._process
-        if server.mailbox.push(message):
+        if server.push(message):
             return True
         server.system.count_dead_letters()
         return False

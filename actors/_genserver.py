@@ -17,7 +17,7 @@ import pykka
 from actors._errors import StartError
 from actors._future import ReplyFuture
 from actors._ids import ExitFlag, next_urn
-from actors._mailbox import Caller, Mailbox
+from actors._mailbox import Caller
 from actors._process import current_process
 from actors._registry import check_name
 from actors._server import ServerProcess
@@ -80,10 +80,7 @@ class GenServer(pykka.Actor):
     runtime: ClassVar[str | None] = None
     """``"pooled"`` or ``"thread"``; ``None`` uses the system's default."""
 
-    idle_timeout: float | None = None
-    """Seconds without messages after which ``handle_info(("timeout",))`` is
-    called (measured on the system clock); re-armed after every message.
-    Set it on the instance (usually in ``init``) or the class."""
+    _class_idle_timeout: ClassVar[float | None] = None
 
     _has_terminate: ClassVar[bool] = False
     """Whether the class overrides :meth:`terminate` (set per subclass)."""
@@ -109,12 +106,31 @@ class GenServer(pykka.Actor):
         super().__init_subclass__(**kwargs)
         _check_callbacks(cls)
         cls._has_terminate = cls.terminate is not GenServer.terminate
+        # A class-level ``idle_timeout = 30`` becomes the default of the property.
+        declared = cls.__dict__.get("idle_timeout")
+        if declared is not None and not isinstance(declared, property):
+            cls._class_idle_timeout = _check_idle_timeout(declared)
+            del cls.idle_timeout
+
+    @property
+    def idle_timeout(self) -> float | None:
+        """Seconds without messages after which ``handle_info(("timeout",))``
+        is called (measured on the system clock); re-armed after every
+        message. Set it on the instance (usually in ``init``) or as a class
+        attribute; ``None`` turns it off."""
+        return self._proc.idle_timeout
+
+    @idle_timeout.setter
+    def idle_timeout(self, seconds: float | None) -> None:
+        self._proc.idle_timeout = _check_idle_timeout(seconds)
 
     # pykka's extension points --------------------------------------------------
 
     @staticmethod
-    def _create_actor_inbox() -> Mailbox:
-        return Mailbox()
+    def _create_actor_inbox() -> ServerProcess:
+        # The inbox is the actor's whole process record (mailbox included);
+        # _spawn binds it to its system once the start options are known.
+        return ServerProcess()
 
     @staticmethod
     def _create_future() -> ReplyFuture[Any]:
@@ -202,7 +218,9 @@ class GenServer(pykka.Actor):
         except Exception as exc:
             raise StartError(cls, exc) from exc
         parent = current if link else None
-        proc = ServerProcess(actor, system, name, launcher.name, parent)
+        proc = actor.actor_inbox
+        assert isinstance(proc, ServerProcess)
+        proc.bind(actor, system, name, launcher.name, parent)
         actor._proc = proc
         actor._actor_ref = proc.ref
         system.register(proc)
@@ -319,6 +337,15 @@ class GenServer(pykka.Actor):
 
     def __str__(self) -> str:
         return str(self._proc) if hasattr(self, "_proc") else super().__str__()
+
+
+def _check_idle_timeout(seconds: Any) -> float | None:
+    if seconds is None:
+        return None
+    if isinstance(seconds, bool) or not isinstance(seconds, int | float) or not seconds > 0:
+        msg = f"idle_timeout must be a positive number of seconds or None, got {seconds!r}"
+        raise ValueError(msg)
+    return float(seconds)
 
 
 def _check_callbacks(cls: type) -> None:

@@ -14,15 +14,16 @@ speaks pykka's ``ActorInbox`` protocol, so ``ActorRef.tell`` / ``ask`` /
 
 from __future__ import annotations
 
-from _thread import allocate_lock
+from _thread import LockType, allocate_lock
 from collections import deque
 from typing import TYPE_CHECKING, Any
 
 import pykka
 from pykka.messages import _ActorStop
 
+from actors._process import Process
+
 if TYPE_CHECKING:
-    from actors._process import Process
     from actors._runqueue import RunQueue
 
 __all__ = [
@@ -110,13 +111,16 @@ class IdleCheck(Signal):
 IDLE_CHECK = IdleCheck()
 
 
+_ONE = [1]
+
+
 class _NotStarted:
     """Run-queue stand-in before the actor is launched."""
 
     __slots__ = ()
 
     def append(self, owner: Any) -> None:
-        msg = f"{owner} has a mailbox but was never started"
+        msg = f"{owner} was never started"
         raise RuntimeError(msg)
 
 
@@ -130,52 +134,63 @@ class _DrainNow:
         owner._drain_and_release()
 
 
-class Mailbox:
-    """A GenServer's inbox: a deque and the lock that schedules its owner."""
+class Mailbox(Process):
+    """A process whose messages go through a scheduled mailbox.
 
-    __slots__ = ("_idle", "_runnable", "_sched", "closed", "owner", "queue")
+    :class:`~actors._server.ServerProcess` extends it; keeping mailbox and
+    process in one object means sender and runner touch one object instead
+    of two, which is measurable at 100,000 actors. It is also what pykka
+    sees as the actor's inbox (``put``/``get``/``empty``).
+    """
 
-    def __init__(self) -> None:
+    __slots__ = ("_idle", "_runnable", "_sched", "_wake_at", "closed", "queue")
+
+    def init_mailbox(self) -> None:
         self.queue: deque[Any] = deque()
-        self._sched = allocate_lock()
+        self._sched: LockType = allocate_lock()
         self.closed = False
-        self.owner: Any = None
         self._runnable: Any = _NotStarted()
-        self._idle: list[Any] = []
+        self._idle: list[LockType] = []
+        self._wake_at: list[int] = _ONE
 
     def attach(self, runq: RunQueue) -> None:
-        """Schedule the owner on ``runq`` from now on."""
+        """Schedule this actor on ``runq`` from now on."""
         self._runnable = runq.items
         self._idle = runq.idle
+        self._wake_at = runq.wake_at
 
     def detach(self) -> None:
-        """The owner exited: late messages are drained by their sender."""
+        """The actor exited: late messages are drained by their sender."""
         self._runnable = _DrainNow()
         self._idle = []
 
     def push(self, item: Any) -> bool:
-        """Append ``item`` and schedule the owner; ``False`` if the mailbox is closed.
+        """Append ``item`` and schedule the actor; ``False`` if the mailbox is closed.
 
-        The delivery hot path: ``RunQueue.put`` is inlined here.
+        The delivery hot path: :meth:`submit` is inlined here.
         """
         if self.closed:
             return False
         self.queue.append(item)
         if self._sched.acquire(False):
-            self._runnable.append(self.owner)
+            self._runnable.append(self)
             idle = self._idle
-            if idle:
+            if idle and len(idle) >= self._wake_at[0]:
                 try:
                     idle.pop().release()
                 except IndexError:
                     pass
         return True
 
-    def submit(self, owner: Any) -> None:
-        """Put ``owner`` on its run queue; the caller holds the scheduling lock."""
-        self._runnable.append(owner)
+    def submit(self) -> None:
+        """Put this actor on its run queue; the caller holds the scheduling lock.
+
+        Wakes a parked thread only when every active one is parked (see
+        :class:`~actors._runqueue.RunQueue`).
+        """
+        self._runnable.append(self)
         idle = self._idle
-        if idle:
+        if idle and len(idle) >= self._wake_at[0]:
             try:
                 idle.pop().release()
             except IndexError:
@@ -185,12 +200,12 @@ class Mailbox:
         """Put ``item`` ahead of everything else (used for ``handle_continue``)."""
         self.queue.appendleft(item)
         if self._sched.acquire(False):
-            self.submit(self.owner)
+            self.submit()
 
     def poke(self) -> None:
-        """Schedule the owner even if nothing is queued (a pending exit signal)."""
+        """Schedule the actor even if nothing is queued (a pending exit signal)."""
         if self._sched.acquire(False):
-            self.submit(self.owner)
+            self.submit()
 
     def acquire(self) -> bool:
         """Take the scheduling lock without waiting."""
@@ -214,18 +229,16 @@ class Mailbox:
         if isinstance(message, _ActorStop):
             item: Any = StopRequest("normal", reply_to)
         elif reply_to is not None:
-            owner = self.owner
             caller = Caller(reply_to)
+            caller._server = self
             item = Call(message, caller)
-            if owner is not None:
-                caller._server = owner
         else:
             item = message
         if not self.push(item) and reply_to is not None:
-            dead = pykka.ActorDeadError(f"{self.owner} not found")
+            dead = pykka.ActorDeadError(f"{self} not found")
             try:
                 reply_to.set_exception((type(dead), dead, None))
-            except Exception:
+            except Exception:  # someone already answered
                 pass
 
     def get(self) -> Any:

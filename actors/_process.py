@@ -18,26 +18,34 @@ from actors._reasons import NOPROC
 if TYPE_CHECKING:
     from actors._system import ActorSystem
 
-__all__ = ["MonitorRef", "Process", "current_process", "set_current_process"]
+__all__ = ["MonitorRef", "Process", "current_process", "current_slot"]
+
+CurrentSlot = list["Process | None"]
 
 
-class _Current(threading.local):
-    proc: Process | None = None
+class _Local(threading.local):
+    slot: CurrentSlot | None = None
 
 
-_current = _Current()
+_local = _Local()
+
+
+def current_slot() -> CurrentSlot:
+    """This thread's one-element list holding the process whose callback runs.
+
+    Runners fetch it once and store into it per turn: a list item costs a
+    tenth of a ``threading.local`` attribute on the delivery hot path.
+    """
+    slot = _local.slot
+    if slot is None:
+        slot = _local.slot = [None]
+    return slot
 
 
 def current_process() -> Process | None:
     """The process whose callback is running in this thread, if any."""
-    return _current.proc
-
-
-def set_current_process(proc: Process | None) -> Process | None:
-    """Make ``proc`` current in this thread; returns the previous one."""
-    previous = _current.proc
-    _current.proc = proc
-    return previous
+    slot = _local.slot
+    return None if slot is None else slot[0]
 
 
 _monitor_ids = itertools.count(1)

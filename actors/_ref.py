@@ -26,6 +26,10 @@ A = TypeVar("A", bound="GenServer")
 class Ref(pykka.ActorRef[A]):
     """Reference to a running GenServer, usable wherever a target is accepted."""
 
+    # A slot (pykka's own fields live in the instance dict): reading the
+    # process is the first step of every send.
+    __slots__ = ("_process",)
+
     def __init__(self, actor: A, process: ServerProcess) -> None:
         super().__init__(actor)
         self._process = process
@@ -54,7 +58,7 @@ class Ref(pykka.ActorRef[A]):
 
     def message_queue_len(self) -> int:
         """Messages waiting in the mailbox (Erlang's ``message_queue_len``)."""
-        return len(self._process.mailbox)
+        return len(self._process.queue)
 
     def __repr__(self) -> str:
         name = f" {self._process.name!r}" if self._process.name is not None else ""

@@ -6,6 +6,13 @@ finds the queue empty parks on its own lock and is woken by the next put. The
 most recently parked thread is woken first, so one hot thread keeps serving a
 ping-pong exchange instead of alternating threads across cores (which doubled
 call latency with a FIFO ``SimpleQueue``).
+
+Actors are woken by ``Mailbox.push``/``submit`` only when at least
+``wake_at[0]`` threads are parked. Under the GIL the pool sets it to the
+number of active workers, i.e. "wake someone only if nobody is awake": a
+second awake worker cannot run Python in parallel and only fights for the GIL
+(15% fewer deliveries per second at 100,000 subscribers). The pool's
+watchdog wakes a parked worker when the awake ones stall on a long callback.
 """
 
 from __future__ import annotations
@@ -27,16 +34,26 @@ def new_parking_lot() -> LockType:
 class RunQueue:
     """FIFO of runnable items; parked threads are woken LIFO."""
 
-    __slots__ = ("idle", "items")
+    __slots__ = ("idle", "items", "wake_at")
 
     def __init__(self) -> None:
         self.items: deque[Any] = deque()
         self.idle: list[LockType] = []
+        self.wake_at = [1]
+
+    def wake_one(self) -> bool:
+        """Wake the most recently parked thread, if any."""
+        try:
+            self.idle.pop().release()
+        except IndexError:
+            return False
+        return True
 
     def put(self, item: Any) -> None:
         """Append ``item`` and wake the most recently parked thread. Any thread.
 
-        ``Mailbox.push`` inlines these lines on the delivery hot path.
+        Used for control tokens, which must reach a thread whatever
+        ``wake_at`` says; actors are scheduled by ``Mailbox.submit``.
         """
         self.items.append(item)
         idle = self.idle

@@ -294,3 +294,44 @@ def test_one_senders_messages_are_handled_in_order_whatever_their_kind(
 
     assert [value for _, value in operations] == seen
     assert 0 == overlaps
+
+
+def test_a_long_callback_does_not_starve_other_actors_on_a_pool_of_two(
+    actor_system_factory: Callable[..., actors.ActorSystem],
+) -> None:
+    system = actor_system_factory(runtime="pooled", pool_size=2)
+    gate, entered = threading.Event(), threading.Event()
+
+    class Hog(actors.GenServer):
+        def handle_info(self, message: Any) -> None:
+            entered.set()
+            gate.wait(10)  # a long callback that does not declare actors.blocking()
+
+    hog = Hog.start(system=system)
+    other = Counter.start(system=system)
+    actors.send(hog, "work")
+    entered.wait(5)
+
+    try:
+        # The awake worker is stuck in Hog; the watchdog wakes the other one.
+        assert 1 == actors.call(other, ("add", 1), timeout=5)
+    finally:
+        gate.set()
+
+
+@pytest.mark.parametrize("pool_size", [1, 2, 4])
+def test_many_senders_to_many_actors_wake_workers_without_losing_work(
+    actor_system_factory: Callable[..., actors.ActorSystem], pool_size: int
+) -> None:
+    system = actor_system_factory(runtime="pooled", pool_size=pool_size, batch_size=4)
+    refs = [Counter.start(system=system) for _ in range(64)]
+    rounds = 300
+
+    def send_all(sender: int) -> None:
+        for i in range(rounds):
+            actors.cast(refs[(sender * 7 + i) % len(refs)], ("add", 1))
+
+    _run_threads(send_all)
+
+    total = sum(actors.call(ref, ("get",), timeout=30) for ref in refs)
+    assert THREADS * rounds == total

@@ -201,3 +201,50 @@ def test_ref_knows_its_name_system_and_exit_reason(actor_system: actors.ActorSys
     assert "shutdown" == ref.exit_reason
     assert "Counter" in repr(ref)
     assert "'named'" in repr(ref)
+
+
+def test_idle_timeout_declared_on_the_class(
+    manual_system: actors.ActorSystem, clock: actors.ManualClock
+) -> None:
+    probe = Probe(manual_system)
+
+    class Ticking(actors.GenServer):
+        idle_timeout = 5
+
+        def handle_info(self, message: Any) -> None:
+            actors.send(probe, message)
+
+    ref = Ticking.start(system=manual_system)
+    clock.advance(5)
+
+    assert ("timeout",) == probe.expect(("timeout",))
+    assert 5.0 == ref._process.idle_timeout
+
+
+def test_idle_timeout_can_be_turned_off(
+    manual_system: actors.ActorSystem, clock: actors.ManualClock
+) -> None:
+    probe = Probe(manual_system)
+
+    class Once(actors.GenServer):
+        def init(self) -> None:
+            self.idle_timeout = 1.0
+
+        def handle_info(self, message: Any) -> None:
+            self.idle_timeout = None
+            actors.send(probe, message)
+
+    Once.start(system=manual_system)
+    clock.advance(1)
+    probe.expect(("timeout",))
+    clock.advance(10)
+
+    probe.refute(("timeout",), timeout=0.05)
+
+
+@pytest.mark.parametrize("bad", [0, -1, "soon", True])
+def test_idle_timeout_must_be_a_positive_number(bad: Any) -> None:
+    with pytest.raises(ValueError, match="idle_timeout"):
+
+        class Bad(actors.GenServer):
+            idle_timeout = bad
