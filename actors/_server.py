@@ -480,6 +480,8 @@ class ServerProcess(Mailbox):
         except Exception as exc:
             # OTP: a terminate that raises replaces the exit reason.
             reason = exc
+            self._finalize(reason, raised_here=True)
+            return
         self._finalize(reason)
 
     def _crash(self, actor: GenServer, exc: BaseException) -> None:
@@ -492,13 +494,13 @@ class ServerProcess(Mailbox):
             actor.terminate(exc)
         except Exception as terminate_exc:
             reason = terminate_exc
-        self._finalize(reason)
+        self._finalize(reason, raised_here=True)
         if not isinstance(exc, Exception) and threading.current_thread() is threading.main_thread():
             # Ctrl-C while the main thread ran an actor inline: the actor
             # crashed, and the interrupt still reaches the program.
             raise exc
 
-    def _finalize(self, reason: Any, *, started: bool = True) -> bool:
+    def _finalize(self, reason: Any, *, started: bool = True, raised_here: bool = False) -> bool:
         """Make the process dead and tell everyone; runs exactly once."""
         relations = self.mark_dead(reason)
         if relations is None:
@@ -514,12 +516,15 @@ class ServerProcess(Mailbox):
             event = lifecycle.CRASHED if crashed else lifecycle.STOPPED
             system.emit_lifecycle(self, event, reason)
         if crashed and started:
-            logger.error(
-                "%s terminating: %s",
-                self,
-                format_reason(reason),
-                exc_info=reason if isinstance(reason, BaseException) else None,
-            )
+            if raised_here:
+                logger.error(
+                    "%s terminating: %s",
+                    self,
+                    format_reason(reason),
+                    exc_info=reason if isinstance(reason, BaseException) else None,
+                )
+            else:
+                logger.error("%s exiting on an exit signal: %s", self, format_reason(reason))
         elif logger.isEnabledFor(logging.DEBUG):
             logger.debug("%s exited: %s", self, format_reason(reason))
         held = self._held_reply

@@ -1,0 +1,55 @@
+"""A GenServer counter: state in init, calls, casts, infos, a registered name.
+
+python examples/counter.py
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import actors
+
+
+class Counter(actors.GenServer):
+    def init(self, start: int = 0) -> None:
+        self.count = start
+
+    def handle_call(self, request: Any, caller: actors.Caller) -> Any:
+        match request:
+            case ("get",):
+                return self.count
+            case ("add", n):
+                self.count += n
+                return self.count
+
+    def handle_cast(self, request: Any) -> None:
+        match request:
+            case ("add", n):
+                self.count += n
+            case ("reset",):
+                self.count = 0
+
+    def handle_info(self, message: Any) -> None:
+        match message:
+            case ("tick",):
+                self.count += 1
+
+    def terminate(self, reason: Any) -> None:
+        print(f"counter stopping ({reason}) at {self.count}")
+
+
+def main() -> None:
+    with actors.ActorSystem() as system:
+        Counter.start(10, name="counter", system=system)
+
+        actors.cast("counter", ("add", 5), system=system)  # fire and forget
+        actors.send("counter", ("tick",), system=system)  # arrives in handle_info
+        print("count:", actors.call("counter", ("get",), system=system))  # 16
+
+        print("after add:", actors.call("counter", ("add", 4), system=system))  # 20
+        actors.stop("counter", system=system)
+        print("registered afterwards:", actors.whereis("counter", system))  # None
+
+
+if __name__ == "__main__":
+    main()
