@@ -9,8 +9,11 @@ Idle workers park on a stack and are woken last-in first-out (see
 :mod:`actors._runqueue`).
 
 A worker that blocks inside the framework (a call, a stop, a probe receive,
-:func:`actors.blocking`) reports it; the pool then starts an extra worker so
-``size`` workers stay runnable, and the extra ones retire once the blocks end.
+:func:`actors.blocking`) reports it; the pool then makes sure ``size``
+workers stay runnable, starting one only if no spare is parked. Workers
+beyond ``size`` stay parked as spares and retire after
+:data:`SPARE_IDLE` seconds without work, so short blocks (a supervisor
+waiting for a child to stop) reuse threads instead of creating them.
 Spawning and stopping actors never creates or joins threads.
 """
 
@@ -25,7 +28,7 @@ from typing import Any, Final
 
 from actors._blocking import bind_worker
 from actors._process import current_slot
-from actors._runqueue import RunQueue, new_parking_lot
+from actors._runqueue import TIMED_OUT, RunQueue, new_parking_lot
 
 __all__ = ["WorkerPool"]
 
@@ -43,7 +46,9 @@ class _Token:
 
 
 _STOP: Final = _Token("stop")
-_RETIRE: Final = _Token("retire")
+
+SPARE_IDLE: Final = 30.0
+"""Real seconds a worker beyond the pool size stays parked before it retires."""
 
 GIL: Final = bool(getattr(sys, "_is_gil_enabled", lambda: True)())
 """Whether only one thread runs Python at a time (every CPython before 3.13t)."""
@@ -160,15 +165,15 @@ class WorkerPool:
                     try:
                         proc = popleft()
                     except IndexError:  # another worker took it
-                        proc = get(parking)
+                        proc = get(parking, SPARE_IDLE)
                 else:
-                    proc = get(parking)
-                if proc.__class__ is _Token:
-                    if proc is _STOP:
-                        return
+                    proc = get(parking, SPARE_IDLE)
+                if proc is TIMED_OUT:
                     if self._retire():
                         return
                     continue
+                if proc is _STOP:
+                    return
                 try:
                     proc.run_turn(batch, slot)
                 except Exception:
@@ -192,6 +197,10 @@ class WorkerPool:
         with self._lock:
             self._blocked += 1
             self._update_wake_at()
+            if self.runq.items:
+                # This worker may have been the awake one (see wake_at): work
+                # already queued must not wait for the watchdog.
+                self.runq.wake_one()
             if self._closed or len(self._workers) - self._blocked >= self.size:
                 return
             if len(self._workers) >= self.max_workers:
@@ -210,9 +219,6 @@ class WorkerPool:
         with self._lock:
             self._blocked -= 1
             self._update_wake_at()
-            surplus = len(self._workers) - self._blocked > self.size
-        if surplus:
-            self.submit(_RETIRE)
 
     # Shutdown ------------------------------------------------------------------
 

@@ -145,13 +145,22 @@ class Process:
             set[Process] | None, dict[MonitorRef, None] | None, set[MonitorRef] | None
         ],
     ) -> None:
-        """Send ``DOWN`` to monitors and the exit signal to links (after :meth:`mark_dead`)."""
+        """Send the exit signal to links, then ``DOWN`` to monitors (after :meth:`mark_dead`).
+
+        Links first: whoever sees the ``DOWN`` can rely on linked processes
+        (a supervisor) already having the exit in their mailbox, so a call
+        made after the ``DOWN`` is handled after the exit.
+        """
         links, watchers, monitoring = relations
         if monitoring:
             for mref in monitoring:
                 mref.active = False
                 if mref.target is not None:
                     mref.target.remove_watcher(mref)
+        if links:
+            for other in links:
+                other.remove_link(self)
+                other.exit_signal(self, reason)
         if watchers:
             ref = self.ref
             for mref in watchers:
@@ -160,10 +169,6 @@ class Process:
                     watcher = mref.watcher
                     watcher.forget_monitor(mref)
                     watcher.deliver(("DOWN", mref, "process", ref, reason))
-        if links:
-            for other in links:
-                other.remove_link(self)
-                other.exit_signal(self, reason)
 
     # Monitors -----------------------------------------------------------------
 

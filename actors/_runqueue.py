@@ -19,9 +19,20 @@ from __future__ import annotations
 
 from _thread import LockType, allocate_lock
 from collections import deque
-from typing import Any
+from typing import Any, Final
 
-__all__ = ["RunQueue", "new_parking_lot"]
+__all__ = ["TIMED_OUT", "RunQueue", "new_parking_lot"]
+
+
+class _TimedOut:
+    __slots__ = ()
+
+    def __repr__(self) -> str:
+        return "TIMED_OUT"
+
+
+TIMED_OUT: Final = _TimedOut()
+"""What :meth:`RunQueue.get` returns when its ``timeout`` passes with no work."""
 
 
 def new_parking_lot() -> LockType:
@@ -63,10 +74,12 @@ class RunQueue:
             except IndexError:
                 pass
 
-    def get(self, parking: LockType) -> Any:
-        """Pop the next item, parking on ``parking`` while the queue is empty."""
+    def get(self, parking: LockType, timeout: float | None = None) -> Any:
+        """Pop the next item, parking on ``parking`` while the queue is empty;
+        :data:`TIMED_OUT` if ``timeout`` real seconds pass without work."""
         items = self.items
         idle = self.idle
+        wait = -1 if timeout is None else timeout
         while True:
             if items:
                 try:
@@ -81,7 +94,14 @@ class RunQueue:
                 except ValueError:
                     parking.acquire()  # a putter popped us; absorb its wake-up
                 continue
-            parking.acquire()
+            if parking.acquire(True, wait):
+                continue
+            try:
+                idle.remove(parking)
+            except ValueError:
+                parking.acquire()  # popped just as we timed out: take the wake-up
+                continue
+            return TIMED_OUT
 
     def __len__(self) -> int:
         return len(self.items)

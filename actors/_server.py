@@ -26,7 +26,7 @@ from __future__ import annotations
 
 import logging
 import threading
-import traceback
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, Final
 
 from actors import _lifecycle as lifecycle
@@ -48,6 +48,7 @@ from actors._process import CurrentSlot, Process, current_slot
 from actors._reasons import KILLED, NORMAL, format_reason, is_normal_exit
 from actors._ref import Ref
 from actors._runqueue import RunQueue, new_parking_lot
+from actors._tracebacks import format_crash
 
 if TYPE_CHECKING:
     from actors._genserver import GenServer
@@ -103,7 +104,9 @@ class ServerProcess(Mailbox):
         "_stop_reason",
         "_stop_waiters",
         "actor",
+        "child_decider",
         "component",
+        "decider",
         "idle_timeout",
         "parent",
         "ref",
@@ -145,6 +148,9 @@ class ServerProcess(Mailbox):
         self._idle_timer: TimerRef | None = None
         self._idle_checks = 0
         self.idle_timeout: float | None = actor._class_idle_timeout
+        self.child_decider: Callable[[BaseException], str] | None = None
+        # A supervisor's decider applies to its children (Akka's directives).
+        self.decider = parent.child_decider if isinstance(parent, ServerProcess) else None
         self._own_runq: RunQueue | None = None
         # Stopping an idle pooled actor without a terminate callback runs no
         # user code, so the stopping thread may finish it itself (no handoff).
@@ -473,6 +479,27 @@ class ServerProcess(Mailbox):
 
     # Exiting ---------------------------------------------------------------------
 
+    def _resume(self, exc: Exception) -> bool:
+        """Ask the supervisor's decider; on ``"resume"`` keep the state and
+        drop the failing message (its caller gets CallError)."""
+        assert self.decider is not None
+        try:
+            directive = self.decider(exc)
+        except Exception:
+            logger.exception("%s: the supervisor's decider raised; crashing instead", self)
+            return False
+        if directive != "resume":
+            return False
+        logger.warning("%s: resumed after %s (supervisor decider)", self, format_reason(exc))
+        caller = self._current_caller
+        if caller is not None:
+            self._current_caller = None
+            _fail(caller.future, CallError(exc, self.ref))
+        # Whatever the failed callback asked for is dropped with it.
+        self._stop_reason = _NOTHING
+        self._continue = _NOTHING
+        return True
+
     def _terminate(self, actor: GenServer, reason: Any) -> None:
         self._phase = EXITING
         try:
@@ -487,6 +514,8 @@ class ServerProcess(Mailbox):
     def _crash(self, actor: GenServer, exc: BaseException) -> None:
         if self._phase == DEAD:
             logger.debug("%s: callback raised after the actor was killed: %r", self, exc)
+            return
+        if self.decider is not None and isinstance(exc, Exception) and self._resume(exc):
             return
         self._phase = EXITING
         reason: BaseException = exc
@@ -622,4 +651,4 @@ def exc_info_of(reason: Any) -> tuple[str | None, str | None]:
     name = (
         cls.__qualname__ if cls.__module__ == "builtins" else f"{cls.__module__}.{cls.__qualname__}"
     )
-    return name, "".join(traceback.format_exception(reason))
+    return name, format_crash(reason)

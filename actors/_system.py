@@ -252,24 +252,52 @@ class ActorSystem:
         supervisor: Any = None,
         child_id: Any = None,
         restart_count: int = 0,
-        component: str | None = None,
     ) -> None:
-        """Build and publish the lifecycle event of ``proc`` (if anyone listens)."""
-        listeners = self._listeners
-        if not listeners:
-            return
-        from actors._server import exc_info_of
+        """Publish a lifecycle event about ``proc`` (if anyone listens).
 
+        ``supervisor`` defaults to the name (or id) of ``proc``'s parent.
+        """
+        if not self._listeners:
+            return
         if supervisor is None:
             parent = getattr(proc, "parent", None)
             if parent is not None:
                 supervisor = parent.name if parent.name is not None else parent.id
+        self.lifecycle(
+            event_type,
+            component=str(getattr(proc, "component", type(proc).__name__)),
+            actor_id=proc.id,
+            name=proc.name,
+            reason=reason,
+            supervisor=supervisor,
+            child_id=child_id,
+            restart_count=restart_count,
+        )
+
+    def lifecycle(
+        self,
+        event_type: str,
+        *,
+        component: str,
+        actor_id: str = "",
+        name: Any = None,
+        reason: Any = None,
+        supervisor: Any = None,
+        child_id: Any = None,
+        restart_count: int = 0,
+    ) -> None:
+        """Build and publish a lifecycle event from explicit fields (for events
+        with no live process, such as a child that failed to start)."""
+        if not self._listeners:
+            return
+        from actors._server import exc_info_of
+
         exception_type, tb = exc_info_of(reason)
         event = ProcessLifecycle(
             event_type=event_type,
-            component=component or str(getattr(proc, "component", type(proc).__name__)),
-            actor_id=proc.id,
-            name=_name_text(proc.name),
+            component=component,
+            actor_id=actor_id,
+            name=_name_text(name),
             node=self.node,
             reason=None if reason is None else format_reason(reason),
             exception_type=exception_type,

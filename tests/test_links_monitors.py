@@ -221,3 +221,29 @@ def test_trapping_child_runs_terminate_when_its_parent_exits(
 def test_start_link_outside_an_actor_is_refused(actor_system: actors.ActorSystem) -> None:
     with pytest.raises(RuntimeError, match="start_link"):
         Counter.start_link(system=actor_system)
+
+
+def test_links_hear_an_exit_before_monitors_do(
+    actor_system: actors.ActorSystem, probe: Probe
+) -> None:
+    class Trapper(actors.GenServer):
+        def init(self, target: Any) -> None:
+            self.trap_exits = True
+            self.seen: list[Any] = []
+            actors.link(target)
+
+        def handle_info(self, message: Any) -> None:
+            self.seen.append(message[0])
+
+        def handle_call(self, request: Any, caller: actors.Caller) -> Any:
+            return list(self.seen)
+
+    for _ in range(50):
+        target = Counter.start(system=actor_system)
+        trapper = Trapper.start(target, system=actor_system)
+        probe.monitor(target)
+
+        actors.exit(target, "kill")
+        probe.expect(("DOWN", ANY, "process", target, "killed"))
+
+        assert ["EXIT"] == actors.call(trapper, "seen")

@@ -260,3 +260,26 @@ def test_listeners_receive_process_lifecycle_records(
     Counter.start(system=actor_system)
 
     assert isinstance(events.expect(ANY), actors.ProcessLifecycle)
+
+
+def test_crash_tracebacks_keep_frames_and_causes() -> None:
+    from actors._tracebacks import format_crash
+
+    def inner() -> None:
+        raise KeyError("missing")
+
+    try:
+        try:
+            inner()
+        except KeyError as e:
+            raise RuntimeError("wrapped") from e
+    except RuntimeError as exc:
+        text = format_crash(exc)
+
+    assert (
+        text.index("KeyError: 'missing'")
+        < text.index("direct cause")
+        < text.index("RuntimeError: wrapped")
+    )
+    assert 'in inner\n    raise KeyError("missing")' in text
+    assert "^^^" not in text

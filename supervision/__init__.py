@@ -1,0 +1,68 @@
+"""OTP supervision trees for ``actors`` GenServers.
+
+``Supervisor`` restarts a static, ordered list of children by OTP's rules
+(restart types, strategies, intensity, shutdown protocol, significant
+children); ``DynamicSupervisor`` starts children on demand. Beyond OTP:
+per-child backoff restarts and a per-exception ``decider`` (Akka's
+directives).
+"""
+
+from __future__ import annotations
+
+from supervision._api import (
+    ChildHandle,
+    count_children,
+    delete_child,
+    get_childspec,
+    handle,
+    restart_child,
+    start_child,
+    terminate_child,
+    which_children,
+)
+from supervision._dynamic import DynamicSupervisor
+from supervision._errors import (
+    AlreadyPresent,
+    ChildAlreadyStarted,
+    ChildStartError,
+    MaxChildren,
+    NotFound,
+    NotSupported,
+    Restarting,
+    Running,
+    SupervisorError,
+)
+from supervision._spec import Backoff, ChildSpec, child_spec
+from supervision._supervisor import AUTO_SHUTDOWN, STRATEGIES, Supervisor
+from supervision._tree import TreeNode, format_tree, tree
+
+__all__ = [
+    "AUTO_SHUTDOWN",
+    "STRATEGIES",
+    "AlreadyPresent",
+    "Backoff",
+    "ChildAlreadyStarted",
+    "ChildHandle",
+    "ChildSpec",
+    "ChildStartError",
+    "DynamicSupervisor",
+    "MaxChildren",
+    "NotFound",
+    "NotSupported",
+    "Restarting",
+    "Running",
+    "Supervisor",
+    "SupervisorError",
+    "TreeNode",
+    "child_spec",
+    "count_children",
+    "delete_child",
+    "format_tree",
+    "get_childspec",
+    "handle",
+    "restart_child",
+    "start_child",
+    "terminate_child",
+    "tree",
+    "which_children",
+]
