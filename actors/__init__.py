@@ -26,8 +26,6 @@ from actors._api import (
     whereis,
 )
 
-# Import order matters: the system and the API depend on the process and
-# server modules, which depend on the small modules first.
 from actors._blocking import blocking
 from actors._clock import Clock, ManualClock, SystemClock
 from actors._errors import ActorError, AlreadyStarted, CallError, NoProcError, StartError
@@ -37,6 +35,7 @@ from actors._mailbox import Caller
 from actors._process import MonitorRef
 from actors._reasons import KILL, KILLED, NOPROC, NORMAL, SHUTDOWN, format_reason, is_normal_exit
 from actors._ref import Ref
+from actors._result import Error, Ok
 from actors._server import NO_REPLY
 from actors._system import ActorSystem, SystemStatistics, default_system
 from actors._timers import TimerRef
@@ -54,10 +53,12 @@ __all__ = [
     "CallError",
     "Caller",
     "Clock",
+    "Error",
     "GenServer",
     "ManualClock",
     "MonitorRef",
     "NoProcError",
+    "Ok",
     "ProcessLifecycle",
     "Ref",
     "StartError",
