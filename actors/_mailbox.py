@@ -14,9 +14,10 @@ speaks pykka's ``ActorInbox`` protocol, so ``ActorRef.tell`` / ``ask`` /
 
 from __future__ import annotations
 
+import threading
 from _thread import LockType, allocate_lock
 from collections import deque
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Final
 
 import pykka
 from pykka.messages import _ActorStop
@@ -31,6 +32,7 @@ __all__ = [
     "Caller",
     "Cast",
     "ContinueSignal",
+    "Evictable",
     "ExitSignal",
     "IdleCheck",
     "Mailbox",
@@ -111,6 +113,27 @@ class IdleCheck(Signal):
 IDLE_CHECK = IdleCheck()
 
 
+class Evictable:
+    """A message its sender may take back while it is still queued.
+
+    Pub/sub instances with the ``drop_oldest`` policy deliver through it; the
+    runner hands ``message`` to ``handle_info`` as if it had been sent plain.
+    """
+
+    __slots__ = ("message", "owner")
+
+    def __init__(self, message: Any, owner: Any) -> None:
+        self.message = message
+        self.owner = owner
+
+
+_SPACE_LOCK = threading.Lock()
+"""Guards every mailbox's space waiters (a rare path: full mailboxes only)."""
+
+EVICTION_SCAN: Final = 64
+"""How far from the head :meth:`Mailbox.evict_oldest` looks."""
+
+
 _ONE = [1]
 
 
@@ -143,7 +166,15 @@ class Mailbox(Process):
     sees as the actor's inbox (``put``/``get``/``empty``).
     """
 
-    __slots__ = ("_idle", "_runnable", "_sched", "_wake_at", "closed", "queue")
+    __slots__ = (
+        "_idle",
+        "_runnable",
+        "_sched",
+        "_space_waiters",
+        "_wake_at",
+        "closed",
+        "queue",
+    )
 
     def init_mailbox(self) -> None:
         self.queue: deque[Any] = deque()
@@ -152,6 +183,7 @@ class Mailbox(Process):
         self._runnable: Any = _NotStarted()
         self._idle: list[LockType] = []
         self._wake_at: list[int] = _ONE
+        self._space_waiters: list[tuple[int, threading.Event]] | None = None
 
     def attach(self, runq: RunQueue) -> None:
         """Schedule this actor on ``runq`` from now on."""
@@ -219,6 +251,66 @@ class Mailbox(Process):
 
     def __len__(self) -> int:
         return len(self.queue)
+
+    # Backpressure (pub/sub delivery policies) -------------------------------
+
+    def wait_for_space(self, limit: int, timeout: float | None) -> bool:
+        """Wait until fewer than ``limit`` messages are queued (real seconds).
+
+        Called by a publisher whose delivery policy is ``block``; the runner
+        wakes it after the turn that made room. ``False`` on timeout or if
+        the actor exits meanwhile.
+        """
+        if len(self.queue) < limit:
+            return True
+        event = threading.Event()
+        with _SPACE_LOCK:
+            if self._space_waiters is None:
+                self._space_waiters = []
+            self._space_waiters.append((limit, event))
+        # Re-check after registering: the runner may have made room already.
+        if len(self.queue) < limit:
+            return not self.closed
+        from actors._blocking import blocking
+
+        with blocking():
+            event.wait(timeout)
+        if self.closed:
+            return False
+        return len(self.queue) < limit
+
+    def notify_space(self) -> None:
+        """Wake the publishers waiting for room; called by the runner after a
+        turn (and at exit) when :attr:`_space_waiters` is set."""
+        with _SPACE_LOCK:
+            waiters = self._space_waiters
+            if not waiters:
+                return
+            depth = len(self.queue)
+            keep = []
+            for limit, event in waiters:
+                if depth < limit or self.closed:
+                    event.set()
+                else:
+                    keep.append((limit, event))
+            self._space_waiters = keep or None
+
+    def evict_oldest(self, owner: Any) -> bool:
+        """Remove the oldest queued :class:`Evictable` of ``owner`` (looking at
+        most :data:`EVICTION_SCAN` messages from the head); whether one was."""
+        queue = self.queue
+        for index in range(EVICTION_SCAN):
+            try:
+                item = queue[index]
+            except IndexError:
+                return False
+            if item.__class__ is Evictable and item.owner is owner:
+                try:
+                    queue.remove(item)
+                except ValueError:
+                    continue  # the runner took it meanwhile
+                return True
+        return False
 
     # pykka's ActorInbox protocol -------------------------------------------
 

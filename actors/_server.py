@@ -38,6 +38,7 @@ from actors._mailbox import (
     Caller,
     Cast,
     ContinueSignal,
+    Evictable,
     ExitSignal,
     IdleCheck,
     Mailbox,
@@ -359,6 +360,8 @@ class ServerProcess(Mailbox):
                             self._handle_call(actor, message)
                         elif cls is Cast:
                             actor.handle_cast(message.request)
+                        elif cls is Evictable:
+                            actor.handle_info(message.message)
                         elif isinstance(message, Signal):
                             self._handle_signal(actor, message)
                         else:
@@ -369,6 +372,8 @@ class ServerProcess(Mailbox):
                 self._crash(actor, exc)
             finally:
                 slot[0] = previous
+        if self._space_waiters is not None:
+            self.notify_space()
         if self._phase == DEAD:
             self._drain_and_release()
         elif queue or self._attention:
@@ -538,6 +543,8 @@ class ServerProcess(Mailbox):
         self._attention = True
         self.closed = True
         self.detach()
+        if self._space_waiters is not None:
+            self.notify_space()
         system = self.system
         system.forget(self)
         crashed = not (is_normal_exit(reason) or reason == KILLED)

@@ -19,7 +19,7 @@ from actors._process import Process
 from actors._reasons import format_reason, is_normal_exit
 from actors._server import ServerProcess
 from supervision._errors import ChildStartError
-from supervision._intensity import RestartIntensity
+from actors._intensity import RestartIntensity
 from supervision._spec import ChildSpec
 
 __all__ = ["DIRECTIVES", "Child", "SupervisorBase"]

@@ -17,7 +17,7 @@ from supervision._errors import (
     Restarting,
     Running,
 )
-from supervision._intensity import RestartIntensity
+from actors._intensity import RestartIntensity
 from supervision._spec import ChildSpec
 
 __all__ = ["AUTO_SHUTDOWN", "STRATEGIES", "Supervisor"]

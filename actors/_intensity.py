@@ -1,5 +1,8 @@
 """Restart intensity: OTP's sliding window of restart times.
 
+Used by supervisors, and by the pub/sub manager for the instances it owns
+itself (it sits below ``supervision`` in the import order).
+
 Before each restart attempt the supervisor drops the restart times older
 than ``max_seconds``, adds now, and gives up when more than ``max_restarts``
 remain (``supervisor:add_restart/3``). OTP counts in whole seconds; here the
@@ -16,7 +19,7 @@ __all__ = ["RestartIntensity"]
 
 class RestartIntensity:
     """The restart history of one supervisor. Not thread-safe: it lives in
-    the supervisor actor and is only touched from its callbacks."""
+    one actor and is only touched from its callbacks."""
 
     def __init__(self, max_restarts: int, max_seconds: float) -> None:
         if isinstance(max_restarts, bool) or not isinstance(max_restarts, int) or max_restarts < 0:

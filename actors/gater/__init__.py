@@ -1,0 +1,11 @@
+"""The ExESDB Gater application: ten supervised pub/sub instances.
+
+``actors.gater.start()`` builds the tree and wires the actor system's
+lifecycle events onto ``ex_esdb_lifecycle``.
+"""
+
+from __future__ import annotations
+
+from actors.gater._tree import DEFAULT_NAME, lifecycle_topic, start, wire_lifecycle
+
+__all__ = ["DEFAULT_NAME", "lifecycle_topic", "start", "wire_lifecycle"]

@@ -1,0 +1,117 @@
+"""The ExESDB Gater supervision tree: the ten pub/sub instances, supervised.
+
+An application-level module (it sits above ``supervision`` in the import
+order): it builds a :class:`supervision.Supervisor` whose children are the
+ten instances, each started through :meth:`PubSubManager.start_link_instance`
+so the first tree to start owns them; any later tree (another supervisor,
+another thread) finds them running and keeps its children as ignored, so
+stopping it stops nothing shared.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Mapping
+from typing import Any, Final
+
+import actors
+import supervision as sv
+from actors._process import current_process
+from actors.pubsub import PubSubManager, instances
+
+__all__ = ["DEFAULT_NAME", "lifecycle_topic", "start", "wire_lifecycle"]
+
+logger = logging.getLogger("actors.gater")
+
+DEFAULT_NAME: Final = "ex_esdb_gater"
+_LIFECYCLE_WIRED: Final = "actors.gater.lifecycle"
+
+
+def lifecycle_topic(component: str) -> str:
+    """The topic lifecycle events of ``component`` are broadcast on."""
+    return f"process_lifecycle:{component}"
+
+
+def start(
+    system: actors.ActorSystem | None = None,
+    config: Mapping[str, Mapping[str, Any]] | None = None,
+    *,
+    name: str = DEFAULT_NAME,
+    max_restarts: int = 10,
+    max_seconds: float = 5,
+) -> actors.Ref[Any]:
+    """Start (or find) the gater tree of ``system`` and return its supervisor.
+
+    Args:
+        config: per-instance options (``mailbox_limit``, ``overflow``,
+            ``block_timeout``, ``secure``), e.g. ``{"ex_esdb_metrics":
+            {"mailbox_limit": 1000}}``; they apply when an instance is created.
+        name: the supervisor's registered name. Starting again with the same
+            name returns the running tree (the original's ``already_started``
+            becoming ``ok``); another name gives a new tree whose instance
+            children are ignored because the instances already run.
+    """
+    if system is None:
+        proc = current_process()
+        system = proc.system if proc is not None else actors.default_system()
+    existing = actors.whereis(name, system)
+    if existing is not None:
+        return existing  # type: ignore[no-any-return]
+    options = dict(config or {})
+    unknown = set(options) - set(instances.ALL)
+    if unknown:
+        msg = f"unknown gater instance(s) in config: {', '.join(sorted(unknown))}"
+        raise ValueError(msg)
+    manager = PubSubManager.of(system)
+    specs = [
+        sv.child_spec(
+            instance, manager.start_link_instance, instance, **dict(options.get(instance, {}))
+        )
+        for instance in instances.ALL
+    ]
+    try:
+        tree = sv.Supervisor.start(
+            specs,
+            strategy="one_for_one",
+            max_restarts=max_restarts,
+            max_seconds=max_seconds,
+            name=name,
+            system=system,
+        )
+    except actors.AlreadyStarted as exc:  # another thread won the race
+        return exc.ref  # type: ignore[no-any-return]
+    wire_lifecycle(system)
+    return tree
+
+
+def wire_lifecycle(system: actors.ActorSystem) -> None:
+    """Broadcast every lifecycle event of ``system`` as
+    ``("process_lifecycle_event", event)`` on ``ex_esdb_lifecycle``, topic
+    ``process_lifecycle:<component>``. Idempotent.
+
+    The listener runs in the thread where the event happened. Events about
+    the lifecycle instance's own actor are not broadcast on it: they would
+    recurse into the very instance that is starting, crashing or stopping.
+    """
+    manager = PubSubManager.of(system)
+    with _wire_lock(system):
+        if system.extensions.get(_LIFECYCLE_WIRED):
+            return
+
+        def forward(event: actors.ProcessLifecycle) -> None:
+            handle = manager.get(instances.LIFECYCLE)
+            if handle is None or handle.stopped:
+                return
+            own = handle.ref
+            if own is not None and event.actor_id == own.id:
+                return
+            if event.name == instances.LIFECYCLE and event.component == "PubSubServer":
+                return
+            handle.broadcast(lifecycle_topic(event.component), ("process_lifecycle_event", event))
+
+        system.extensions[_LIFECYCLE_WIRED] = system.add_lifecycle_listener(forward)
+
+
+def _wire_lock(system: actors.ActorSystem) -> Any:
+    return system.extensions.setdefault("actors.gater.lock", threading.Lock())

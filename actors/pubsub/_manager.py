@@ -1,0 +1,193 @@
+"""PubSubManager: the one registry of pub/sub instances of an actor system.
+
+``ensure(name)`` is an atomic get-or-create under one lock, so two
+supervisors (or threads) starting the same instance at the same moment get
+the same instance — the race the original ``maybe_child_spec`` has. Who owns
+an instance is explicit: a supervisor that starts it through
+:meth:`PubSubManager.start_link_instance` (its child-spec start function), or
+else the manager's own keeper actor. A second owner gets ``None`` (OTP's
+``ignore``) and so stopping it stops nothing shared.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from typing import Any, Final
+
+import actors
+from actors._intensity import RestartIntensity
+from actors._process import current_process
+from actors._reasons import is_normal_exit
+from actors._server import ServerProcess
+from actors.pubsub._adapter import Adapter, LocalAdapter
+from actors.pubsub._config import InstanceConfig
+from actors.pubsub._instance import PubSub, PubSubServer
+from actors.pubsub.instances import DEFAULTS
+
+__all__ = ["PubSubManager"]
+
+logger = logging.getLogger("actors.pubsub")
+
+_EXTENSION: Final = "actors.pubsub.manager"
+_CREATE_LOCK = threading.Lock()
+
+
+class PubSubManager:
+    """Registry of the pub/sub instances of one actor system (D5: a system
+    owns its manager). Get it with :meth:`of`; thread-safe."""
+
+    def __init__(self, system: actors.ActorSystem, adapter: Adapter | None = None) -> None:
+        self.system = system
+        self.adapter: Adapter = adapter if adapter is not None else LocalAdapter(system.node)
+        self._lock = threading.RLock()
+        self._instances: dict[str, PubSub] = {}
+        self._keeper: actors.Ref[Any] | None = None
+
+    @classmethod
+    def of(cls, system: actors.ActorSystem | None = None) -> PubSubManager:
+        """The manager of ``system`` (default: the calling actor's system, else
+        the default system), created on first use."""
+        if system is None:
+            proc = current_process()
+            system = proc.system if proc is not None else actors.default_system()
+        with _CREATE_LOCK:
+            manager = system.extensions.get(_EXTENSION)
+            if manager is None:
+                manager = system.extensions[_EXTENSION] = cls(system)
+            return manager
+
+    def __repr__(self) -> str:
+        return f"<PubSubManager of {self.system.name!r}: {sorted(self._instances)}>"
+
+    # Looking up ----------------------------------------------------------------------
+
+    def get(self, name: str) -> PubSub | None:
+        """The instance called ``name`` if it was ever created (running or not)."""
+        return self._instances.get(name)
+
+    def instances(self) -> dict[str, PubSub]:
+        """Every instance created so far, by name."""
+        with self._lock:
+            return dict(self._instances)
+
+    def _handle(self, name: str, config: dict[str, Any]) -> PubSub:
+        if not isinstance(name, str) or not name:
+            msg = f"a pub/sub instance name must be a non-empty str, got {name!r}"
+            raise ValueError(msg)
+        handle = self._instances.get(name)
+        if handle is None:
+            base = DEFAULTS.get(name, InstanceConfig())
+            handle = PubSub(name, base.merged(**config), self.system, self.adapter)
+            self._instances[name] = handle
+        elif config and handle.config != handle.config.merged(**config):
+            logger.warning(
+                "pub/sub %s already exists with %r; ignoring the new options %r",
+                name,
+                handle.config,
+                config,
+            )
+        return handle
+
+    # Starting ------------------------------------------------------------------------
+
+    def ensure(self, name: str, **config: Any) -> PubSub:
+        """The running instance called ``name``, started (under the manager's
+        keeper) if it is not running. Options (``mailbox_limit``,
+        ``overflow``, ``block_timeout``, ``secure``) apply on creation;
+        defaults come from :data:`actors.pubsub.instances.DEFAULTS` for the
+        ten gater instances."""
+        with self._lock:
+            handle = self._handle(name, config)
+            if not handle.running:
+                actors.call(self._keeper_ref(), ("start", name), timeout=30)
+            return handle
+
+    def start_link_instance(self, name: str, **config: Any) -> actors.Ref[Any] | None:
+        """Start function for a supervisor's child spec.
+
+        Starts the instance linked to the calling actor (the supervisor),
+        which then owns it; returns ``None`` if it is already running under
+        another owner, so the caller's child is kept as ignored.
+        """
+        with self._lock:
+            handle = self._handle(name, config)
+            if handle.running:
+                return None
+            return PubSubServer.start_link(handle, name=name, system=self.system)
+
+    def stop(self, name: str, timeout: float = 5.0) -> None:
+        """Stop an instance. One the manager owns stays stopped; one a
+        supervisor owns is restarted by it (OTP), so stop that one through
+        its supervisor instead."""
+        handle = self._instances.get(name)
+        if handle is None or not handle.running:
+            return
+        keeper = self._keeper
+        if keeper is not None and keeper.is_alive():
+            actors.call(keeper, ("stop", name), timeout=timeout + 1)
+        ref = handle.ref
+        if ref is not None:
+            actors.stop(ref, "shutdown", timeout)
+
+    def _keeper_ref(self) -> actors.Ref[Any]:
+        keeper = self._keeper
+        if keeper is None or not keeper.is_alive():
+            keeper = self._keeper = _Keeper.start(self, system=self.system)
+        return keeper
+
+
+class _Keeper(actors.GenServer):
+    """Owns the instances the manager started itself and restarts them after
+    a crash (at most 3 times in 5 seconds, then leaves them stopped)."""
+
+    def init(self, manager: PubSubManager) -> None:
+        self.trap_exits = True
+        self.manager = manager
+        self.owned: dict[ServerProcess, str] = {}
+        self.intensity = RestartIntensity(3, 5)
+
+    def handle_call(self, request: Any, caller: actors.Caller) -> Any:
+        match request:
+            case ("start", name):
+                return self._start(name)
+            case ("stop", name):
+                for proc, owned in list(self.owned.items()):
+                    if owned == name:
+                        del self.owned[proc]  # its EXIT is then ignored
+                return None
+        return super().handle_call(request, caller)
+
+    def _start(self, name: str) -> actors.Ref[Any] | None:
+        handle = self.manager.get(name)
+        if handle is None:
+            return None
+        if handle.running:
+            return handle.ref
+        ref = PubSubServer.start_link(handle, name=name, system=self.system)
+        self.owned[ref._process] = name
+        return ref
+
+    def handle_info(self, message: Any) -> None:
+        match message:
+            case ("EXIT", ref, reason) if isinstance(ref, actors.Ref):
+                name = self.owned.pop(ref._process, None)
+                if name is None or is_normal_exit(reason):
+                    return
+                if not self.intensity.add_restart(self.system.clock.monotonic()):
+                    logger.error("pub/sub %s keeps crashing; leaving it stopped", name)
+                    return
+                try:
+                    self._start(name)
+                except actors.StartError:
+                    logger.exception("pub/sub %s could not be restarted", name)
+            case _:
+                super().handle_info(message)
+
+    def terminate(self, reason: Any) -> None:
+        for proc in reversed(list(self.owned)):
+            if proc.alive:
+                proc.exit_signal(self._proc, "shutdown")
+                with actors.blocking():
+                    if not proc.stopped.wait(5.0):
+                        proc.kill()

@@ -1,0 +1,126 @@
+"""Counters of one pub/sub instance and their frozen snapshot (trio style)."""
+
+from __future__ import annotations
+
+import threading
+from typing import Final
+
+import attrs
+
+__all__ = ["InstanceCounters", "InstanceStatistics", "TopicStatistics"]
+
+TOPIC_LIMIT: Final = 10_000
+"""Topics counted one by one; the rest are summed under :data:`OTHER_TOPICS`."""
+OTHER_TOPICS: Final = "<other topics>"
+
+
+@attrs.frozen
+class TopicStatistics:
+    published: int = 0
+    delivered: int = 0
+    dropped: int = 0
+    failed: int = 0
+    rejected: int = 0
+    dead: int = 0
+
+
+@attrs.frozen
+class InstanceStatistics:
+    """A snapshot of an instance, from :meth:`PubSub.statistics`.
+
+    Attributes:
+        name: the instance name.
+        state: ``"running"``, ``"restarting"`` or ``"stopped"``.
+        subscriptions, subscribers: current counts (a subscriber may hold
+            several subscriptions).
+        published: broadcasts made; ``delivered``: messages put in mailboxes;
+        dropped: not delivered or taken back by a drop policy; ``failed``:
+            deliveries that timed out under the block policy; ``rejected``:
+            refused by the reject policy; ``dead``: deliveries skipped because
+            the subscriber had exited (it is then unsubscribed).
+        dead_cleaned: subscriptions removed because their subscriber exited.
+        publish_rate: broadcasts per second (system clock) since the previous
+            snapshot (or the start).
+        largest_mailbox: the deepest subscriber mailbox right now (consumer lag).
+        per_topic: the same counters per topic.
+        restarts: incarnations of the instance actor after the first.
+    """
+
+    name: str
+    state: str
+    subscriptions: int
+    subscribers: int
+    published: int
+    delivered: int
+    dropped: int
+    failed: int
+    rejected: int
+    dead: int
+    dead_cleaned: int
+    publish_rate: float
+    largest_mailbox: int
+    per_topic: dict[str, TopicStatistics]
+    restarts: int
+    forged: int = 0
+
+
+class InstanceCounters:
+    """Mutable counters, updated once per broadcast under one lock."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._topics: dict[str, list[int]] = {}
+        self.totals = [0, 0, 0, 0, 0, 0]  # published, delivered, dropped, failed, rejected, dead
+        self.dead_cleaned = 0
+        self.forged = 0
+        self.restarts = 0
+        self._last_published = 0
+        self._last_time: float | None = None
+
+    def record(
+        self, topic: str, delivered: int, dropped: int, failed: int, rejected: int, dead: int
+    ) -> None:
+        with self._lock:
+            counts = self._topics.get(topic)
+            if counts is None:
+                key = topic if len(self._topics) < TOPIC_LIMIT else OTHER_TOPICS
+                counts = self._topics.setdefault(key, [0, 0, 0, 0, 0, 0])
+            counts[0] += 1
+            counts[1] += delivered
+            counts[2] += dropped
+            counts[3] += failed
+            counts[4] += rejected
+            counts[5] += dead
+            totals = self.totals
+            totals[0] += 1
+            totals[1] += delivered
+            totals[2] += dropped
+            totals[3] += failed
+            totals[4] += rejected
+            totals[5] += dead
+
+    def add_cleaned(self, n: int) -> None:
+        with self._lock:
+            self.dead_cleaned += n
+
+    def add_forged(self, n: int = 1) -> None:
+        with self._lock:
+            self.forged += n
+
+    def add_restart(self) -> None:
+        with self._lock:
+            self.restarts += 1
+
+    def rate(self, now: float, started: float) -> float:
+        """Broadcasts per second since the previous call (or ``started``)."""
+        with self._lock:
+            since = self._last_time if self._last_time is not None else started
+            count = self.totals[0] - self._last_published
+            self._last_published = self.totals[0]
+            self._last_time = now
+        elapsed = now - since
+        return count / elapsed if elapsed > 0 else 0.0
+
+    def per_topic(self) -> dict[str, TopicStatistics]:
+        with self._lock:
+            return {topic: TopicStatistics(*counts) for topic, counts in self._topics.items()}

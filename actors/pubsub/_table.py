@@ -1,0 +1,206 @@
+"""The subscription table of one pub/sub instance.
+
+One writer (the instance actor) changes it; any number of publishers read
+it. Readers get an immutable tuple of targets per topic from a cache: one
+dict lookup on the broadcast path. A write invalidates only what it touches
+(one topic's entry, or every entry when a pattern changes) and the next
+broadcast on that topic rebuilds it, so subscribing 100,000 actors one by one
+stays linear. The table belongs to the instance's :class:`PubSub` handle, not
+to the actor, so it survives a restart of the actor.
+"""
+
+from __future__ import annotations
+
+import re
+import sys
+import threading
+from collections.abc import Callable
+from typing import Any, Final
+
+from actors._mailbox import Mailbox
+from actors._process import Process
+from actors.pubsub._topics import PatternTrie, is_pattern
+
+__all__ = ["Subscription", "SubscriptionTable"]
+
+CACHE_LIMIT: Final = 50_000
+"""Distinct topics whose targets are cached before the cache starts over."""
+
+UNBOUNDED: Final = sys.maxsize
+
+
+class Subscription:
+    """One subscription: a subscriber, a topic or pattern, and its policy."""
+
+    __slots__ = (
+        "block_timeout",
+        "key",
+        "limit",
+        "metadata",
+        "overflow",
+        "proc",
+        "push",
+        "queue",
+        "wrap",
+    )
+
+    def __init__(
+        self,
+        proc: Process,
+        key: str | re.Pattern[str],
+        metadata: Any,
+        limit: int | None,
+        overflow: str,
+        block_timeout: float,
+    ) -> None:
+        self.proc = proc
+        self.key = key
+        self.metadata = metadata
+        self.overflow = overflow
+        self.block_timeout = block_timeout
+        bounded = isinstance(proc, Mailbox) and limit is not None
+        self.queue = proc.queue if bounded and isinstance(proc, Mailbox) else None
+        self.limit = limit if bounded and limit is not None else UNBOUNDED
+        # drop_oldest needs to recognise its own messages in the mailbox.
+        self.wrap = bounded and overflow == "drop_oldest"
+        push: Callable[[Any], bool] = proc.push if isinstance(proc, Mailbox) else proc.deliver
+        self.push = push
+
+    @property
+    def ref(self) -> Any:
+        return self.proc.ref
+
+    def __repr__(self) -> str:
+        return f"<Subscription {self.key!r} by {self.proc}>"
+
+
+class SubscriptionTable:
+    """Exact topics, wildcard patterns and regex patterns, with a target cache."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._exact: dict[str, list[Subscription]] = {}
+        self._patterns: list[Subscription] = []  # wildcard and regex
+        self._by_proc: dict[Process, list[Subscription]] = {}
+        self._cache: dict[str, tuple[Subscription, ...]] = {}
+        self._trie: PatternTrie | None = None
+        self._regexes: tuple[Subscription, ...] = ()
+        self.count = 0
+
+    # Reading (any thread) ---------------------------------------------------------
+
+    def targets(self, topic: str) -> tuple[Subscription, ...]:
+        """Who receives a broadcast on ``topic``: every exact subscription,
+        then each pattern subscriber once (however many of its patterns match)."""
+        cached = self._cache.get(topic)
+        if cached is not None:
+            return cached
+        with self._lock:
+            exact = tuple(self._exact.get(topic, ()))
+            if self._patterns:
+                if self._trie is None:
+                    self._index_patterns()
+                targets = exact + self._pattern_targets(topic)
+            else:
+                targets = exact
+            if len(self._cache) >= CACHE_LIMIT:
+                self._cache.clear()
+            self._cache[topic] = targets
+            return targets
+
+    def _index_patterns(self) -> None:
+        trie = PatternTrie()
+        regexes = []
+        for sub in self._patterns:
+            if isinstance(sub.key, re.Pattern):
+                regexes.append(sub)
+            else:
+                trie.add(sub.key, sub)
+        self._trie = trie
+        self._regexes = tuple(regexes)
+
+    def _pattern_targets(self, topic: str) -> tuple[Subscription, ...]:
+        assert self._trie is not None
+        chosen: dict[Process, Subscription] = {}
+        for sub in self._trie.match(topic):
+            chosen.setdefault(sub.proc, sub)
+        for sub in self._regexes:
+            if sub.proc not in chosen and sub.key.fullmatch(topic) is not None:  # type: ignore[union-attr]
+                chosen[sub.proc] = sub
+        # Keep subscription order stable: the order in which they were made.
+        order = {id(sub): i for i, sub in enumerate(self._patterns)}
+        return tuple(sorted(chosen.values(), key=lambda s: order[id(s)]))
+
+    def subscribers(self) -> list[Process]:
+        with self._lock:
+            return list(self._by_proc)
+
+    def subscriptions_of(self, proc: Process) -> list[Subscription]:
+        with self._lock:
+            return list(self._by_proc.get(proc, ()))
+
+    def all_subscriptions(self) -> list[Subscription]:
+        with self._lock:
+            return [sub for subs in self._by_proc.values() for sub in subs]
+
+    # Writing (the instance actor only) ---------------------------------------------
+
+    def add(self, sub: Subscription) -> bool:
+        """Add ``sub``; returns whether its subscriber is new to this table."""
+        with self._lock:
+            key = sub.key
+            if isinstance(key, str) and not is_pattern(key):
+                self._exact.setdefault(key, []).append(sub)
+                self._cache.pop(key, None)
+            else:
+                self._patterns.append(sub)
+                self._trie = None
+                self._cache.clear()
+            subs = self._by_proc.get(sub.proc)
+            new = subs is None
+            if subs is None:
+                subs = self._by_proc[sub.proc] = []
+            subs.append(sub)
+            self.count += 1
+            return new
+
+    def remove(self, proc: Process, key: str | re.Pattern[str] | None) -> tuple[int, bool]:
+        """Remove ``proc``'s subscriptions to ``key`` (all of them if ``None``).
+
+        Returns (how many were removed, whether ``proc`` has none left).
+        """
+        with self._lock:
+            subs = self._by_proc.get(proc)
+            if not subs:
+                return 0, True
+            going = [s for s in subs if key is None or _same_key(s.key, key)]
+            if not going:
+                return 0, False
+            for sub in going:
+                subs.remove(sub)
+                self._drop(sub)
+            self.count -= len(going)
+            if not subs:
+                del self._by_proc[proc]
+                return len(going), True
+            return len(going), False
+
+    def _drop(self, sub: Subscription) -> None:
+        key = sub.key
+        if isinstance(key, str) and not is_pattern(key):
+            entries = self._exact.get(key)
+            if entries is not None:
+                entries.remove(sub)
+                if not entries:
+                    del self._exact[key]
+            self._cache.pop(key, None)
+        else:
+            self._patterns.remove(sub)
+            self._trie = None
+            self._cache.clear()
+
+
+def _same_key(a: str | re.Pattern[str], b: str | re.Pattern[str]) -> bool:
+    if isinstance(a, re.Pattern) and isinstance(b, re.Pattern):
+        return a.pattern == b.pattern and a.flags == b.flags
+    return a == b

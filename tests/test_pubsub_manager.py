@@ -1,0 +1,140 @@
+"""PubSubManager: atomic get-or-create, ownership, restarts keep subscriptions."""
+
+from __future__ import annotations
+
+import threading
+from typing import Any
+
+import pytest
+
+import actors
+import supervision as sv
+from actors import Ok
+from actors.pubsub import PubSub, PubSubManager
+from actors.testing import ANY, Probe
+
+
+def test_there_is_one_manager_per_system(actor_system_factory: Any) -> None:
+    one, two = actor_system_factory(), actor_system_factory()
+
+    assert PubSubManager.of(one) is PubSubManager.of(one)
+    assert PubSubManager.of(one) is not PubSubManager.of(two)
+
+
+def test_ensure_is_an_atomic_get_or_create(actor_system: actors.ActorSystem) -> None:
+    manager = PubSubManager.of(actor_system)
+    barrier = threading.Barrier(8)
+    handles: list[PubSub] = []
+
+    def ensure() -> None:
+        barrier.wait()
+        handles.append(manager.ensure("contested"))
+
+    threads = [threading.Thread(target=ensure) for _ in range(8)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(30)
+
+    assert 8 == len(handles)
+    assert {id(handles[0])} == {id(h) for h in handles}
+    assert 1 == len([r for r in actor_system.actors() if r.name == "contested"])
+    assert {"contested": handles[0]} == manager.instances()
+
+
+def test_the_instance_actor_is_registered_under_the_instance_name(
+    actor_system: actors.ActorSystem,
+) -> None:
+    bus = PubSubManager.of(actor_system).ensure("named")
+
+    assert bus.ref is actors.whereis("named", actor_system)
+
+
+def test_the_first_supervisor_owns_it_and_a_second_gets_an_ignored_child(
+    actor_system: actors.ActorSystem,
+) -> None:
+    manager = PubSubManager.of(actor_system)
+    spec = sv.child_spec("bus", manager.start_link_instance, "shared")
+    first = sv.Supervisor.start([spec], system=actor_system)
+    second = sv.Supervisor.start([spec], system=actor_system)
+    instance = manager.get("shared")
+    assert instance is not None
+    owner_ref = instance.ref
+
+    assert [("bus", owner_ref, "worker")] == sv.which_children(first)
+    assert [("bus", None, "worker")] == sv.which_children(second)
+    actors.stop(second)
+    assert instance.running
+    assert owner_ref is instance.ref
+
+
+def test_subscriptions_survive_a_restart_of_the_instance_actor(
+    actor_system: actors.ActorSystem, probe: Probe
+) -> None:
+    manager = PubSubManager.of(actor_system)
+    bus = manager.ensure("durable")
+    bus.subscribe("t", probe)
+    first = bus.ref
+    assert first is not None
+    probe.monitor(first)
+
+    actors.exit(first, "kill")
+    probe.expect(("DOWN", ANY, "process", first, "killed"))
+    assert Ok(delivered=1) == bus.broadcast("t", "during the gap")
+    assert "during the gap" == probe.expect("during the gap")
+
+    other = Probe(actor_system)
+    bus.subscribe("t", other)  # waits for the keeper to restart the actor
+    assert bus.ref is not first
+    assert Ok(delivered=2) == bus.broadcast("t", "after")
+    assert 1 == bus.statistics().restarts
+
+
+def test_the_new_incarnation_still_cleans_up_exited_subscribers(
+    actor_system: actors.ActorSystem, probe: Probe
+) -> None:
+    bus = PubSubManager.of(actor_system).ensure("cleaner")
+    leaver = Probe(actor_system)
+    bus.subscribe("t", leaver)
+    first = bus.ref
+    assert first is not None
+    probe.monitor(first)
+    actors.exit(first, "kill")
+    probe.expect(("DOWN", ANY, "process", first, "killed"))
+    bus.subscribe("barrier", probe)  # returns once the new incarnation runs
+
+    leaver.close()
+    bus.unsubscribe("barrier", probe)  # a call queued after the DOWN
+
+    assert [] == bus.subscribers("t")
+
+
+def test_a_supervised_instance_is_restarted_by_its_supervisor(
+    actor_system: actors.ActorSystem, probe: Probe
+) -> None:
+    manager = PubSubManager.of(actor_system)
+    sup = sv.Supervisor.start(
+        [sv.child_spec("bus", manager.start_link_instance, "owned")], system=actor_system
+    )
+    bus = manager.get("owned")
+    assert bus is not None
+    bus.subscribe("t", probe)
+    first = bus.ref
+    assert first is not None
+
+    probe.monitor(first)
+    actors.exit(first, "kill")  # it traps exits: only an untrappable kill takes it down
+    probe.expect(("DOWN", ANY, "process", first, "killed"))
+    bus.subscribe("t2", probe)  # waits for the supervisor's restart
+
+    assert [("bus", bus.ref, "worker")] == sv.which_children(sup)
+    assert bus.ref is not first
+    assert Ok(delivered=1) == bus.broadcast("t", "still subscribed")
+
+
+def test_unknown_or_empty_instance_names_are_rejected(actor_system: actors.ActorSystem) -> None:
+    manager = PubSubManager.of(actor_system)
+
+    for bad in ("", None, 42):
+        with pytest.raises(ValueError, match="non-empty str"):
+            manager.ensure(bad)  # type: ignore[arg-type]
