@@ -25,7 +25,7 @@ from actors._mailbox import Evictable, Mailbox
 from actors._process import MonitorRef, Process, current_process
 from actors._reasons import is_normal_exit
 from actors._result import Error, Ok
-from actors.pubsub._adapter import Adapter
+from actors.pubsub._adapter import Adapter, LocalAdapter
 from actors.pubsub._config import InstanceConfig
 from actors.pubsub._errors import NoInstance
 from actors.pubsub._stats import InstanceCounters, InstanceStatistics
@@ -62,6 +62,8 @@ class PubSub:
         self._started = system.clock.monotonic()
         self.verifier: Callable[[Any], Ok | Error] | None = None
         """Set by the messages layer for ``secure=True`` instances."""
+        # A single node has nobody to forward to: skip the adapter call.
+        self._remote = not isinstance(adapter, LocalAdapter)
 
     def __repr__(self) -> str:
         return f"<PubSub {self.name!r} {self.state}>"
@@ -183,7 +185,7 @@ class PubSub:
         """``(subscriber ref, metadata)`` of everyone a broadcast on ``topic``
         reaches right now."""
         validate_topic(topic)
-        return [(sub.ref, sub.metadata) for sub in self.table.targets(topic)]
+        return [(sub.ref, sub.metadata) for sub in self.table.targets(topic).subs]
 
     # Broadcasting ------------------------------------------------------------------
 
@@ -231,7 +233,7 @@ class PubSub:
                 return self._invalid(topic)
             if self.stopped:
                 return Error("no_instance")
-            if remote:
+            if remote and self._remote:
                 sent = self.adapter.broadcast(self.name, topic, message)
                 if not sent:
                     logger.warning("pub/sub %s: adapter broadcast failed: %r", self.name, sent)
@@ -250,13 +252,25 @@ class PubSub:
     def dispatch(self, topic: str, message: Any, exclude: Process | None = None) -> Ok | Error:
         """The fan-out, in the publisher's thread. ``topic`` is trusted here."""
         targets = self.table.targets(topic)
+        if exclude is None:
+            pushes = targets.pushes
+            if pushes is not None:
+                # Every subscriber is unbounded and unwrapped: just push.
+                dead = 0
+                for push in pushes:
+                    if not push(message):
+                        dead += 1
+                if dead:
+                    self.counters.record(topic, len(pushes) - dead, 0, 0, 0, dead)
+                    return Ok(delivered=len(pushes) - dead, dead=dead)
+                self.counters.delivered(topic, len(pushes))
+                return delivered_ok(len(pushes))
         delivered = dropped = failed = rejected = dead = 0
         deadline: float | None = None
-        for sub in targets:
-            if sub.proc is exclude:
+        for push, queue, limit, wrap, sub in targets.plan:
+            if exclude is not None and sub.proc is exclude:
                 continue
-            queue = sub.queue
-            if queue is not None and len(queue) >= sub.limit:
+            if queue is not None and len(queue) >= limit:
                 outcome, deadline = self._overflow(sub, message, deadline)
                 if outcome == "delivered":
                     delivered += 1
@@ -271,11 +285,12 @@ class PubSub:
                     rejected += 1
                 else:
                     dead += 1
-            elif sub.push(Evictable(message, self) if sub.wrap else message):
+            elif push(Evictable(message, self) if wrap else message):
                 delivered += 1
             else:
                 dead += 1
-        self.counters.record(topic, delivered, dropped, failed, rejected, dead)
+        if dropped or failed or rejected or dead:
+            self.counters.record(topic, delivered, dropped, failed, rejected, dead)
         if rejected:
             logger.warning(
                 "pub/sub %s: %d full mailbox(es) rejected %r", self.name, rejected, topic
@@ -294,7 +309,8 @@ class PubSub:
             if dead:
                 details["dead"] = dead
             return Ok(delivered=delivered, **details)
-        return Ok(delivered=delivered)
+        self.counters.delivered(topic, delivered)
+        return delivered_ok(delivered)
 
     def _overflow(
         self, sub: Subscription, message: Any, deadline: float | None
@@ -347,7 +363,7 @@ class PubSub:
         subs = self.table.all_subscriptions()
         procs = {sub.proc for sub in subs}
         largest = max((len(proc.queue) for proc in procs if isinstance(proc, Mailbox)), default=0)
-        totals = self.counters.totals
+        totals = self.counters.totals()
         return InstanceStatistics(
             name=self.name,
             state=self.state,
@@ -360,7 +376,9 @@ class PubSub:
             rejected=totals[4],
             dead=totals[5],
             dead_cleaned=self.counters.dead_cleaned,
-            publish_rate=self.counters.rate(self.system.clock.monotonic(), self._started),
+            publish_rate=self.counters.rate(
+                totals[0], self.system.clock.monotonic(), self._started
+            ),
             largest_mailbox=largest,
             per_topic=self.counters.per_topic(),
             restarts=self.counters.restarts,
@@ -421,6 +439,14 @@ class PubSubServer(actors.GenServer):
 
     def terminate(self, reason: Any) -> None:
         self.handle.detach(self.ref, reason)
+
+
+_DELIVERED: list[Ok] = [Ok(delivered=n) for n in range(1024)]
+
+
+def delivered_ok(n: int) -> Ok:
+    """``Ok(delivered=n)``, shared for small ``n`` (results are immutable)."""
+    return _DELIVERED[n] if n < 1024 else Ok(delivered=n)
 
 
 def _subscription_key(

@@ -65,39 +65,54 @@ class InstanceStatistics:
 
 
 class InstanceCounters:
-    """Mutable counters, updated once per broadcast under one lock."""
+    """Mutable counters: one short critical section per broadcast.
+
+    Per topic: published, delivered, dropped, failed, rejected, dead. Totals
+    are summed when a snapshot is taken rather than kept twice.
+    """
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
         self._topics: dict[str, list[int]] = {}
-        self.totals = [0, 0, 0, 0, 0, 0]  # published, delivered, dropped, failed, rejected, dead
         self.dead_cleaned = 0
         self.forged = 0
         self.restarts = 0
         self._last_published = 0
         self._last_time: float | None = None
 
+    def _counts(self, topic: str) -> list[int]:
+        counts = self._topics.get(topic)
+        if counts is None:
+            key = topic if len(self._topics) < TOPIC_LIMIT else OTHER_TOPICS
+            counts = self._topics.setdefault(key, [0, 0, 0, 0, 0, 0])
+        return counts
+
+    def delivered(self, topic: str, delivered: int) -> None:
+        """The common case: a broadcast that dropped and failed nothing."""
+        with self._lock:
+            counts = self._counts(topic)
+            counts[0] += 1
+            counts[1] += delivered
+
     def record(
         self, topic: str, delivered: int, dropped: int, failed: int, rejected: int, dead: int
     ) -> None:
         with self._lock:
-            counts = self._topics.get(topic)
-            if counts is None:
-                key = topic if len(self._topics) < TOPIC_LIMIT else OTHER_TOPICS
-                counts = self._topics.setdefault(key, [0, 0, 0, 0, 0, 0])
+            counts = self._counts(topic)
             counts[0] += 1
             counts[1] += delivered
             counts[2] += dropped
             counts[3] += failed
             counts[4] += rejected
             counts[5] += dead
-            totals = self.totals
-            totals[0] += 1
-            totals[1] += delivered
-            totals[2] += dropped
-            totals[3] += failed
-            totals[4] += rejected
-            totals[5] += dead
+
+    def totals(self) -> list[int]:
+        with self._lock:
+            sums = [0, 0, 0, 0, 0, 0]
+            for counts in self._topics.values():
+                for i, value in enumerate(counts):
+                    sums[i] += value
+            return sums
 
     def add_cleaned(self, n: int) -> None:
         with self._lock:
@@ -111,12 +126,12 @@ class InstanceCounters:
         with self._lock:
             self.restarts += 1
 
-    def rate(self, now: float, started: float) -> float:
+    def rate(self, published: int, now: float, started: float) -> float:
         """Broadcasts per second since the previous call (or ``started``)."""
         with self._lock:
             since = self._last_time if self._last_time is not None else started
-            count = self.totals[0] - self._last_published
-            self._last_published = self.totals[0]
+            count = published - self._last_published
+            self._last_published = published
             self._last_time = now
         elapsed = now - since
         return count / elapsed if elapsed > 0 else 0.0

@@ -21,7 +21,7 @@ from actors._mailbox import Mailbox
 from actors._process import Process
 from actors.pubsub._topics import PatternTrie, is_pattern
 
-__all__ = ["Subscription", "SubscriptionTable"]
+__all__ = ["Subscription", "SubscriptionTable", "Targets"]
 
 CACHE_LIMIT: Final = 50_000
 """Distinct topics whose targets are cached before the cache starts over."""
@@ -74,6 +74,23 @@ class Subscription:
         return f"<Subscription {self.key!r} by {self.proc}>"
 
 
+class Targets:
+    """The immutable answer for one topic: its subscriptions, and their push
+    functions when none of them has a bound or a wrapper (the fast path)."""
+
+    __slots__ = ("plan", "pushes", "subs")
+
+    def __init__(self, subs: tuple[Subscription, ...]) -> None:
+        self.subs = subs
+        # What the general fan-out loop reads per subscriber, unpacked once.
+        self.plan = tuple((sub.push, sub.queue, sub.limit, sub.wrap, sub) for sub in subs)
+        self.pushes: tuple[Callable[[Any], bool], ...] | None = (
+            tuple(sub.push for sub in subs)
+            if all(sub.queue is None and not sub.wrap for sub in subs)
+            else None
+        )
+
+
 class SubscriptionTable:
     """Exact topics, wildcard patterns and regex patterns, with a target cache."""
 
@@ -82,14 +99,14 @@ class SubscriptionTable:
         self._exact: dict[str, list[Subscription]] = {}
         self._patterns: list[Subscription] = []  # wildcard and regex
         self._by_proc: dict[Process, list[Subscription]] = {}
-        self._cache: dict[str, tuple[Subscription, ...]] = {}
+        self._cache: dict[str, Targets] = {}
         self._trie: PatternTrie | None = None
         self._regexes: tuple[Subscription, ...] = ()
         self.count = 0
 
     # Reading (any thread) ---------------------------------------------------------
 
-    def targets(self, topic: str) -> tuple[Subscription, ...]:
+    def targets(self, topic: str) -> Targets:
         """Who receives a broadcast on ``topic``: every exact subscription,
         then each pattern subscriber once (however many of its patterns match)."""
         cached = self._cache.get(topic)
@@ -100,12 +117,12 @@ class SubscriptionTable:
             if self._patterns:
                 if self._trie is None:
                     self._index_patterns()
-                targets = exact + self._pattern_targets(topic)
+                subs = exact + self._pattern_targets(topic)
             else:
-                targets = exact
+                subs = exact
             if len(self._cache) >= CACHE_LIMIT:
                 self._cache.clear()
-            self._cache[topic] = targets
+            targets = self._cache[topic] = Targets(subs)
             return targets
 
     def _index_patterns(self) -> None:

@@ -51,8 +51,8 @@ def validate_topic(topic: Any) -> str:
 
 
 def is_pattern(topic: str) -> bool:
-    """Whether a subscription topic uses the ``*`` wildcard."""
-    return WILDCARD in topic.split(SEPARATOR)
+    """Whether a subscription topic uses the ``*`` wildcard (as a whole segment)."""
+    return WILDCARD in topic and WILDCARD in topic.split(SEPARATOR)
 
 
 def validate_pattern(pattern: Any) -> str | re.Pattern[str]:
