@@ -18,7 +18,14 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
 from _harness import emit, log
 
-MODULES = ["bench_core", "bench_fanout", "bench_pubsub", "bench_memory", "bench_supervision"]
+MODULES = [
+    "bench_core",
+    "bench_fanout",
+    "bench_pubsub",
+    "bench_memory",
+    "bench_supervision",
+    "bench_audit",
+]
 
 
 def main(argv: list[str] | None = None) -> int:

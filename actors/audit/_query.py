@@ -1,0 +1,502 @@
+"""Reading an audit log: filtered queries and summaries (from Python and the CLI).
+
+Entries come back in log order, oldest first: the order of ``seq``, which is
+the order the auditor received and committed them (timestamps come from the
+threads where events happened and may interleave by a millisecond). Time
+filters are half-open, ``since <= timestamp < until``, and take timezone-
+aware datetimes.
+"""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+from collections.abc import Collection
+from datetime import datetime, timedelta
+from typing import Any, Final, Literal
+
+import attrs
+
+from actors._lifecycle import EVENT_TYPES, ProcessLifecycle
+from actors.audit._db import close_quietly, describe, open_database
+from actors.audit._errors import AuditStoreError
+from actors.audit._records import AuditEvent
+from actors.audit._rows import (
+    AUDIT_COLUMNS,
+    LIFECYCLE_COLUMNS,
+    audit_from_row,
+    from_ms,
+    lifecycle_from_row,
+    to_ms,
+)
+from actors.audit._schema import SCHEMA_VERSION, migrate, read_version
+
+__all__ = ["AuditLog", "Uptime"]
+
+_ENDINGS: Final = ("stopped", "crashed", "shutdown")
+_RESTART_KEYS: Final = {
+    "name": "coalesce(name, child_id, component)",
+    "child_id": "coalesce(child_id, name, component)",
+    "component": "component",
+}
+
+
+@attrs.frozen(kw_only=True)
+class Uptime:
+    """How long the latest incarnation of a named actor has been (or was) up.
+
+    An *incarnation* starts with a ``started`` event for the name and ends
+    with the next ``stopped``, ``crashed`` or ``shutdown`` event for it.
+
+    Attributes:
+        name: the registered name asked about.
+        incarnations: ``started`` events for the name in the whole log.
+        restarts: ``restarted`` events for the name (supervisor restarts).
+        started_at: when the latest incarnation started.
+        ended_at: when it ended, or ``None`` if the log shows it still up.
+        end_event: ``"stopped"``, ``"crashed"`` or ``"shutdown"``, or ``None``.
+        end_reason: the reason of that event, if any.
+        as_of: the moment :attr:`up_for` is measured to: :attr:`ended_at` if
+            it ended; else the ``now`` given to :meth:`AuditLog.uptime`; else
+            the newest timestamp in the log (what the log can vouch for: an
+            actor whose system died unannounced is not credited with time
+            the log never saw).
+        up_for: ``as_of - started_at`` (never negative).
+    """
+
+    name: str
+    incarnations: int
+    restarts: int
+    started_at: datetime
+    ended_at: datetime | None
+    end_event: str | None
+    end_reason: str | None
+    as_of: datetime
+    up_for: timedelta
+
+    @property
+    def running(self) -> bool:
+        """Whether the log shows the latest incarnation still up."""
+        return self.ended_at is None
+
+
+class _Where:
+    """WHERE clauses and their parameters, built one filter at a time."""
+
+    def __init__(self) -> None:
+        self.clauses: list[str] = []
+        self.params: list[Any] = []
+
+    def add(self, clause: str, *params: Any) -> None:
+        self.clauses.append(clause)
+        self.params.extend(params)
+
+    def equal(self, column: str, value: str | None) -> None:
+        if value is not None:
+            self.add(f"{column} = ?", _text(column, value))
+
+    def times(self, since: datetime | None, until: datetime | None) -> None:
+        if since is not None:
+            self.add("ts_ms >= ?", to_ms(_aware("since", since)))
+        if until is not None:
+            self.add("ts_ms < ?", to_ms(_aware("until", until)))
+
+    def sql(self) -> str:
+        return (" WHERE " + " AND ".join(self.clauses)) if self.clauses else ""
+
+
+class AuditLog:
+    """A read handle on an audit file.
+
+    Open it with :meth:`open`, use it from the thread that opened it, and
+    close it (or use it as a context manager)::
+
+        with AuditLog.open("actors-audit.db") as log:
+            for event in log.query(event_type="crashed", limit=20, latest=True):
+                print(event.timestamp, event.name, event.reason)
+            print(log.restart_counts(), log.crash_reasons(5))
+
+    Reading never blocks the auditor (WAL): a query sees the batches
+    committed when it started.
+    """
+
+    def __init__(self, conn: sqlite3.Connection, path: str, schema_version: int) -> None:
+        """Use :meth:`open`."""
+        self._conn: sqlite3.Connection | None = conn
+        self.path = path
+        self.schema_version = schema_version
+
+    @classmethod
+    def open(
+        cls, path: str | os.PathLike[str], *, readonly: bool = True, busy_timeout: float = 5.0
+    ) -> AuditLog:
+        """Open the audit log at ``path``.
+
+        Args:
+            readonly: open the file read-only (the default): it is never
+                created or modified, and an older schema is refused with a
+                hint; ``False`` upgrades an older file in place first.
+            busy_timeout: seconds to wait for a lock.
+
+        Raises:
+            AuditStoreError: no such file, not SQLite, not an audit log, or a
+                schema this code cannot read.
+        """
+        target = os.fspath(path)
+        conn = open_database(target, readonly=readonly, busy_timeout=busy_timeout)
+        try:
+            if readonly:
+                version = read_version(conn, target)
+                if version != SCHEMA_VERSION:
+                    raise _wrong_version(target, version)
+            else:
+                migrate(conn, target)
+                version = SCHEMA_VERSION
+        except sqlite3.Error as exc:
+            close_quietly(conn)
+            msg = f"cannot read audit log {target!r}: {describe(exc)}"
+            raise AuditStoreError(msg, path=target, sqlite_error=exc) from None
+        except BaseException:
+            close_quietly(conn)
+            raise
+        return cls(conn, target, version)
+
+    def close(self) -> None:
+        """Close the handle; idempotent."""
+        conn, self._conn = self._conn, None
+        close_quietly(conn)
+
+    def __enter__(self) -> AuditLog:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
+
+    def __repr__(self) -> str:
+        state = "" if self._conn is not None else " closed"
+        return f"<AuditLog {self.path!r}{state}>"
+
+    # Lifecycle events ------------------------------------------------------------
+
+    def query(
+        self,
+        since: datetime | None = None,
+        until: datetime | None = None,
+        event_type: str | Collection[str] | None = None,
+        component: str | None = None,
+        name: str | None = None,
+        supervisor: str | None = None,
+        limit: int | None = None,
+        *,
+        child_id: str | None = None,
+        after_seq: int | None = None,
+        latest: bool = False,
+    ) -> list[ProcessLifecycle]:
+        """Lifecycle events matching every filter given, oldest first.
+
+        Args:
+            since, until: ``since <= timestamp < until`` (aware datetimes).
+            event_type: one type or several (``{"crashed", "restarted"}``).
+            component, name, supervisor, child_id: exact matches.
+            limit: at most this many events: the oldest ones, or with
+                ``latest=True`` the newest ones (still returned oldest first).
+            after_seq: only entries with ``seq > after_seq``.
+
+        Raises:
+            ValueError: an unknown event type, a naive datetime, a bad limit.
+        """
+        entries = self.entries(
+            since=since,
+            until=until,
+            event_type=event_type,
+            component=component,
+            name=name,
+            supervisor=supervisor,
+            child_id=child_id,
+            after_seq=after_seq,
+            limit=limit,
+            latest=latest,
+        )
+        return [event for _, event in entries]
+
+    def entries(
+        self,
+        *,
+        since: datetime | None = None,
+        until: datetime | None = None,
+        event_type: str | Collection[str] | None = None,
+        component: str | None = None,
+        name: str | None = None,
+        supervisor: str | None = None,
+        child_id: str | None = None,
+        after_seq: int | None = None,
+        limit: int | None = None,
+        latest: bool = False,
+    ) -> list[tuple[int, ProcessLifecycle]]:
+        """Like :meth:`query`, with each event's ``seq``: ``[(seq, event), ...]``."""
+        where = _Where()
+        where.times(since, until)
+        types = _event_types(event_type)
+        if types is not None:
+            where.add(f"event_type IN ({', '.join('?' * len(types))})", *types)
+        where.equal("component", component)
+        where.equal("name", name)
+        where.equal("supervisor", supervisor)
+        where.equal("child_id", child_id)
+        if after_seq is not None:
+            where.add("seq > ?", _count("after_seq", after_seq, minimum=0))
+        sql = f"SELECT {', '.join(LIFECYCLE_COLUMNS)} FROM lifecycle_events{where.sql()}"
+        rows = self._select_ordered(sql, where.params, limit, latest)
+        return [lifecycle_from_row(row) for row in rows]
+
+    # Generic audit events --------------------------------------------------------
+
+    def audit_events(
+        self,
+        since: datetime | None = None,
+        until: datetime | None = None,
+        tag: str | None = None,
+        kind: str | None = None,
+        topic: str | None = None,
+        limit: int | None = None,
+        *,
+        after_seq: int | None = None,
+        latest: bool = False,
+    ) -> list[AuditEvent]:
+        """Generic audit events matching every filter given, oldest first,
+        with their ``seq`` set. Filters as in :meth:`query`."""
+        where = _Where()
+        where.times(since, until)
+        where.equal("tag", tag)
+        where.equal("kind", kind)
+        where.equal("topic", topic)
+        if after_seq is not None:
+            where.add("seq > ?", _count("after_seq", after_seq, minimum=0))
+        sql = f"SELECT {', '.join(AUDIT_COLUMNS)} FROM audit_events{where.sql()}"
+        rows = self._select_ordered(sql, where.params, limit, latest)
+        return [audit_from_row(row) for row in rows]
+
+    # Summaries ---------------------------------------------------------------------
+
+    def last_seq(self) -> int:
+        """The highest committed ``seq`` over both kinds of entry (0 if empty)."""
+        row = self._fetchone("SELECT last_seq FROM audit_sequence WHERE id = 1")
+        return int(row[0]) if row is not None else 0
+
+    def event_counts(
+        self, *, since: datetime | None = None, until: datetime | None = None
+    ) -> dict[str, int]:
+        """Number of lifecycle events per event type, most frequent first."""
+        where = _Where()
+        where.times(since, until)
+        rows = self._fetchall(
+            f"SELECT event_type, count(*) AS n FROM lifecycle_events{where.sql()} "
+            "GROUP BY event_type ORDER BY n DESC, event_type",
+            where.params,
+        )
+        return {str(kind): int(n) for kind, n in rows}
+
+    def restart_counts(
+        self,
+        by: Literal["name", "child_id", "component"] = "name",
+        *,
+        since: datetime | None = None,
+        until: datetime | None = None,
+    ) -> dict[str, int]:
+        """Number of supervisor restarts (``restarted`` events) per actor, most first.
+
+        Args:
+            by: ``"name"`` keys by registered name, falling back to the child
+                id and then the component for unnamed children;
+                ``"child_id"`` by child id (then name, then component);
+                ``"component"`` by class name.
+        """
+        key = _RESTART_KEYS.get(by)
+        if key is None:
+            msg = f"restart_counts(by=...) must be one of {', '.join(_RESTART_KEYS)}, got {by!r}"
+            raise ValueError(msg)
+        where = _Where()
+        where.add("event_type = ?", "restarted")
+        where.times(since, until)
+        rows = self._fetchall(
+            f"SELECT {key} AS k, count(*) AS n FROM lifecycle_events{where.sql()} "
+            "GROUP BY k ORDER BY n DESC, k",
+            where.params,
+        )
+        return {str(k): int(n) for k, n in rows}
+
+    def crash_reasons(
+        self,
+        limit: int = 10,
+        *,
+        since: datetime | None = None,
+        until: datetime | None = None,
+        name: str | None = None,
+        component: str | None = None,
+    ) -> list[tuple[str, int]]:
+        """The most frequent reasons of ``crashed`` events: ``[(reason, count)]``,
+        most frequent first (ties by reason)."""
+        where = _Where()
+        where.add("event_type = ?", "crashed")
+        where.times(since, until)
+        where.equal("name", name)
+        where.equal("component", component)
+        rows = self._fetchall(
+            f"SELECT coalesce(reason, '') AS r, count(*) AS n FROM lifecycle_events{where.sql()} "
+            "GROUP BY r ORDER BY n DESC, r LIMIT ?",
+            [*where.params, _count("limit", limit, minimum=1)],
+        )
+        return [(str(r), int(n)) for r, n in rows]
+
+    def uptime(self, name: str, *, now: datetime | None = None) -> Uptime | None:
+        """The latest incarnation of the actor registered as ``name``, or
+        ``None`` if the log never saw it start. See :class:`Uptime`.
+
+        Args:
+            now: measure a still-running incarnation up to this moment
+                (e.g. ``system.clock.now()``) instead of the log's newest
+                timestamp.
+        """
+        name = _text("name", name)
+        start = self._fetchone(
+            "SELECT seq, ts_ms FROM lifecycle_events WHERE name = ? AND event_type = 'started' "
+            "ORDER BY seq DESC LIMIT 1",
+            [name],
+        )
+        if start is None:
+            return None
+        start_seq, start_ms = start
+        counts = self._fetchone(
+            "SELECT sum(event_type = 'started'), sum(event_type = 'restarted') "
+            "FROM lifecycle_events WHERE name = ?",
+            [name],
+        )
+        assert counts is not None
+        end = self._fetchone(
+            "SELECT ts_ms, event_type, reason FROM lifecycle_events "
+            f"WHERE name = ? AND seq > ? AND event_type IN ({', '.join('?' * len(_ENDINGS))}) "
+            "ORDER BY seq LIMIT 1",
+            [name, start_seq, *_ENDINGS],
+        )
+        started_at = from_ms(start_ms)
+        if end is not None:
+            ended_at: datetime | None = from_ms(end[0])
+            as_of = from_ms(end[0])
+        else:
+            ended_at = None
+            as_of = _aware("now", now) if now is not None else self._newest_timestamp(start_ms)
+        return Uptime(
+            name=name,
+            incarnations=int(counts[0] or 0),
+            restarts=int(counts[1] or 0),
+            started_at=started_at,
+            ended_at=ended_at,
+            end_event=None if end is None else str(end[1]),
+            end_reason=None if end is None else end[2],
+            as_of=as_of,
+            up_for=max(timedelta(0), as_of - started_at),
+        )
+
+    # Plumbing ----------------------------------------------------------------------
+
+    def _newest_timestamp(self, floor_ms: int) -> datetime:
+        row = self._fetchone(
+            "SELECT max(coalesce((SELECT max(ts_ms) FROM lifecycle_events), ?), "
+            "coalesce((SELECT max(ts_ms) FROM audit_events), ?))",
+            [floor_ms, floor_ms],
+        )
+        return from_ms(int(row[0]) if row is not None and row[0] is not None else floor_ms)
+
+    def _select_ordered(
+        self, sql: str, params: list[Any], limit: int | None, latest: bool
+    ) -> list[tuple[Any, ...]]:
+        order = " ORDER BY seq DESC" if latest else " ORDER BY seq"
+        if limit is not None:
+            sql += order + " LIMIT ?"
+            params = [*params, _count("limit", limit, minimum=0)]
+        else:
+            sql += order
+        rows = self._fetchall(sql, params)
+        if latest:
+            rows.reverse()
+        return rows
+
+    def _connection(self) -> sqlite3.Connection:
+        conn = self._conn
+        if conn is None:
+            msg = f"audit log {self.path!r} is closed"
+            raise AuditStoreError(msg, path=self.path)
+        return conn
+
+    def _fetchall(self, sql: str, params: list[Any] | None = None) -> list[tuple[Any, ...]]:
+        try:
+            rows: list[tuple[Any, ...]] = self._connection().execute(sql, params or []).fetchall()
+        except sqlite3.Error as exc:
+            raise self._read_error(exc) from None
+        return rows
+
+    def _fetchone(self, sql: str, params: list[Any] | None = None) -> tuple[Any, ...] | None:
+        try:
+            row: tuple[Any, ...] | None = self._connection().execute(sql, params or []).fetchone()
+        except sqlite3.Error as exc:
+            raise self._read_error(exc) from None
+        return row
+
+    def _read_error(self, exc: sqlite3.Error) -> AuditStoreError:
+        msg = f"cannot read audit log {self.path!r}: {describe(exc)}"
+        return AuditStoreError(msg, path=self.path, sqlite_error=exc)
+
+
+def _wrong_version(path: str, version: int) -> AuditStoreError:
+    if version == 0:
+        msg = f"{path!r} is an empty SQLite database, not an audit log yet"
+    elif version < SCHEMA_VERSION:
+        msg = (
+            f"audit log {path!r} has schema version {version} and this code reads "
+            f"{SCHEMA_VERSION}; open it once for writing to upgrade it in place "
+            "(AuditLog.open(path, readonly=False), or start an Auditor on it)"
+        )
+    else:
+        msg = (
+            f"audit log {path!r} has schema version {version}, newer than this code "
+            f"understands ({SCHEMA_VERSION}); upgrade actors to read it"
+        )
+    return AuditStoreError(msg, path=path)
+
+
+def _event_types(event_type: str | Collection[str] | None) -> list[str] | None:
+    if event_type is None:
+        return None
+    types = [event_type] if isinstance(event_type, str) else list(event_type)
+    unknown = [t for t in types if t not in EVENT_TYPES]
+    if unknown or not types:
+        msg = (
+            f"event_type must be one or more of {', '.join(sorted(EVENT_TYPES))}, "
+            f"got {event_type!r}"
+        )
+        raise ValueError(msg)
+    return sorted(set(types))
+
+
+def _aware(what: str, moment: datetime) -> datetime:
+    if not isinstance(moment, datetime):
+        msg = f"{what} must be a datetime, got {type(moment).__name__} {moment!r}"
+        raise TypeError(msg)
+    if moment.tzinfo is None or moment.utcoffset() is None:
+        msg = f"{what} must be a timezone-aware datetime (e.g. with tzinfo=UTC), got {moment!r}"
+        raise ValueError(msg)
+    return moment
+
+
+def _text(what: str, value: Any) -> str:
+    if not isinstance(value, str):
+        msg = f"{what} must be a str, got {type(value).__name__} {value!r}"
+        raise TypeError(msg)
+    return value
+
+
+def _count(what: str, value: Any, *, minimum: int) -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or value < minimum:
+        msg = f"{what} must be an int >= {minimum}, got {value!r}"
+        raise ValueError(msg)
+    return value
