@@ -25,7 +25,6 @@ from actors._api import (
     unlink,
     whereis,
 )
-
 from actors._blocking import blocking
 from actors._clock import Clock, ManualClock, SystemClock
 from actors._errors import ActorError, AlreadyStarted, CallError, NoProcError, StartError

@@ -106,12 +106,14 @@ class ServerProcess(Mailbox):
         "_stop_waiters",
         "actor",
         "child_decider",
+        "child_id",
         "component",
         "decider",
         "idle_timeout",
         "parent",
         "ref",
         "runtime",
+        "starting_child",
         "stopped",
     )
 
@@ -150,8 +152,12 @@ class ServerProcess(Mailbox):
         self._idle_checks = 0
         self.idle_timeout: float | None = actor._class_idle_timeout
         self.child_decider: Callable[[BaseException], str] | None = None
-        # A supervisor's decider applies to its children (Akka's directives).
-        self.decider = parent.child_decider if isinstance(parent, ServerProcess) else None
+        # A supervisor's decider applies to its children (Akka's directives);
+        # the id it is starting us under names us in lifecycle events.
+        supervisor = parent if isinstance(parent, ServerProcess) else None
+        self.decider = supervisor.child_decider if supervisor is not None else None
+        self.child_id: Any = supervisor.starting_child if supervisor is not None else None
+        self.starting_child: Any = None
         self._own_runq: RunQueue | None = None
         # Stopping an idle pooled actor without a terminate callback runs no
         # user code, so the stopping thread may finish it itself (no handoff).

@@ -263,6 +263,8 @@ class ActorSystem:
             parent = getattr(proc, "parent", None)
             if parent is not None:
                 supervisor = parent.name if parent.name is not None else parent.id
+        if child_id is None:
+            child_id = getattr(proc, "child_id", None)
         self.lifecycle(
             event_type,
             component=str(getattr(proc, "component", type(proc).__name__)),

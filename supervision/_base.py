@@ -15,11 +15,11 @@ from typing import Any, Final
 
 import actors
 from actors import _lifecycle as lifecycle
+from actors._intensity import RestartIntensity
 from actors._process import Process
 from actors._reasons import format_reason, is_normal_exit
 from actors._server import ServerProcess
 from supervision._errors import ChildStartError
-from actors._intensity import RestartIntensity
 from supervision._spec import ChildSpec
 
 __all__ = ["DIRECTIVES", "Child", "SupervisorBase"]
@@ -104,12 +104,15 @@ class SupervisorBase(actors.GenServer):
         # Read the clock before the child's init runs: "up since" must not
         # include time that passed while it was starting.
         starting_at = self.system.clock.monotonic()
+        self._proc.starting_child = child.spec.id  # picked up by the child's process
         try:
             ref = child.spec.launch()
         except actors.StartError as exc:
             return self._start_failed(child, exc.cause if exc.cause is not None else exc)
         except Exception as exc:
             return self._start_failed(child, exc)
+        finally:
+            self._proc.starting_child = None
         if ref is None:
             child.ref = None
             child.status = STOPPED
@@ -117,6 +120,7 @@ class SupervisorBase(actors.GenServer):
         proc = ref._process
         if proc.parent is None:
             proc.parent = self._proc  # started by a callable: we are its supervisor
+            proc.child_id = child.spec.id
         child.ref = ref
         child.status = RUNNING
         child.started_at = starting_at

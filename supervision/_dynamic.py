@@ -7,10 +7,10 @@ import time
 from typing import Any, Self
 
 import actors
+from actors._intensity import RestartIntensity
 from actors._system import ActorSystem
 from supervision._base import RESTARTING, RUNNING, Child, Decider, SupervisorBase, start_error
 from supervision._errors import MaxChildren, NotFound, NotSupported
-from actors._intensity import RestartIntensity
 from supervision._spec import ChildSpec
 
 __all__ = ["DynamicSupervisor"]

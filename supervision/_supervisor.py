@@ -6,6 +6,7 @@ from collections.abc import Callable, Iterable
 from typing import Any, Final, Self, TypeVar
 
 import actors
+from actors._intensity import RestartIntensity
 from actors._process import Process
 from actors._system import ActorSystem
 from supervision._base import RESTARTING, RUNNING, Child, Decider, SupervisorBase, start_error
@@ -17,7 +18,6 @@ from supervision._errors import (
     Restarting,
     Running,
 )
-from actors._intensity import RestartIntensity
 from supervision._spec import ChildSpec
 
 __all__ = ["AUTO_SHUTDOWN", "STRATEGIES", "Supervisor"]

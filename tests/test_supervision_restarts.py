@@ -496,3 +496,20 @@ def test_auto_shutdown_ignores_terminate_child(
 
 def _make(factory: Callable[..., actors.ActorSystem]) -> actors.ActorSystem:
     return factory()
+
+
+def test_core_events_of_a_supervised_child_carry_its_child_id(
+    actor_system: actors.ActorSystem, probe: Probe, events: Probe
+) -> None:
+    sv.Supervisor.start(
+        [sv.child_spec("the-id", Worker, probe, "w")], name="sup", system=actor_system
+    )
+
+    exit_child(started(probe, "w"), Boom("crash"))
+    started(probe, "w")
+
+    kinds = ["started", "crashed", "started", "restarted"]
+    seen = [
+        events.expect(lambda e, k=k: e.event_type == k and e.component == "Worker") for k in kinds
+    ]
+    assert [("the-id", "sup")] * 4 == [(e.child_id, e.supervisor) for e in seen]
