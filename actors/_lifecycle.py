@@ -11,7 +11,7 @@ auditor writes them to the audit log.
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Final
+from typing import ClassVar, Final
 
 import attrs
 
@@ -59,6 +59,14 @@ class ProcessLifecycle:
         restart_count: restarts of this child so far (supervisor events).
         timestamp: when, from the system clock (UTC, millisecond precision).
     """
+
+    KIND: ClassVar[str] = "process_lifecycle"
+    """The message catalogue's wire tag for this class (see :mod:`actors.messages`)."""
+    TAG: ClassVar[str] = "process_lifecycle_event"
+    """Broadcast as ``("process_lifecycle_event", event)``."""
+    SCHEMA: ClassVar[int] = 2
+    """Schema 1 was ExESDB's shape (``pid``, ``module``, ``event``); 2 is this one."""
+    INSTANCE: ClassVar[str] = "ex_esdb_lifecycle"
 
     event_type: str
     component: str

@@ -63,9 +63,7 @@ class Ok(_Result):
         return True
 
     def __eq__(self, other: object) -> bool:
-        return (
-            isinstance(other, Ok) and other.value == self.value and other.details == self.details
-        )
+        return isinstance(other, Ok) and other.value == self.value and other.details == self.details
 
     __hash__ = _Result.__hash__
 

@@ -25,6 +25,7 @@ MODULES = [
     "bench_memory",
     "bench_supervision",
     "bench_audit",
+    "bench_messages",
 ]
 
 
