@@ -28,9 +28,11 @@ from __future__ import annotations
 from actors.pubsub import instances
 from actors.pubsub._adapter import Adapter, LocalAdapter
 from actors.pubsub._api import (
+    accept_external,
     broadcast,
     broadcast_from,
     broadcast_or_raise,
+    broadcast_signed,
     direct_broadcast,
     local_broadcast,
     local_broadcast_from,
@@ -60,9 +62,11 @@ __all__ = [
     "PubSubManager",
     "PubSubServer",
     "TopicStatistics",
+    "accept_external",
     "broadcast",
     "broadcast_from",
     "broadcast_or_raise",
+    "broadcast_signed",
     "direct_broadcast",
     "instances",
     "local_broadcast",

@@ -18,9 +18,11 @@ from actors.pubsub._instance import _DEFAULT, PubSub
 from actors.pubsub._manager import PubSubManager
 
 __all__ = [
+    "accept_external",
     "broadcast",
     "broadcast_from",
     "broadcast_or_raise",
+    "broadcast_signed",
     "direct_broadcast",
     "local_broadcast",
     "local_broadcast_from",
@@ -163,6 +165,24 @@ def broadcast_or_raise(
     if isinstance(result, Error):
         raise BroadcastError(instance, topic, result)
     return result
+
+
+def broadcast_signed(
+    instance: Any, topic: str, message: tuple[str, Any], *, system: actors.ActorSystem | None = None
+) -> Ok | Error:
+    """Sign ``(tag, payload)`` and deliver it through the instance's external
+    boundary (see :meth:`PubSub.broadcast_signed`)."""
+    found = _guarded(instance, system)
+    return found if isinstance(found, Error) else found.broadcast_signed(topic, message)
+
+
+def accept_external(
+    instance: Any, topic: str, raw: Any, *, system: actors.ActorSystem | None = None
+) -> Ok | Error:
+    """Deliver a message from outside the process, verified on secure
+    instances (see :meth:`PubSub.accept_external`)."""
+    found = _guarded(instance, system)
+    return found if isinstance(found, Error) else found.accept_external(topic, raw)
 
 
 def node_name(instance: Any, *, system: actors.ActorSystem | None = None) -> str:

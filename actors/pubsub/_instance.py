@@ -60,8 +60,10 @@ class PubSub:
         self._incarnations = 0
         self._cond = threading.Condition()
         self._started = system.clock.monotonic()
-        self.verifier: Callable[[Any], Ok | Error] | None = None
-        """Set by the messages layer for ``secure=True`` instances."""
+        self.verifier: Callable[[Any, str], Ok | Error] | None = None
+        """``verifier(raw, topic)`` checks a signed envelope (``secure=True``)."""
+        self.on_forgery: Callable[[str, Any], None] | None = None
+        """Called with ``(topic, reason)`` for each envelope the verifier refused."""
         # A single node has nobody to forward to: skip the adapter call.
         self._remote = not isinstance(adapter, LocalAdapter)
 
@@ -339,23 +341,57 @@ class PubSub:
     # Messages from outside the process (verified when secure) ----------------------
 
     def accept_external(self, topic: str, raw: Any) -> Ok | Error:
-        """Deliver a message that arrived from outside the process.
+        """Deliver a message that arrived from outside the process (the
+        adapter boundary, D11).
 
-        With ``secure=True`` it must pass the instance's verifier (installed
-        by :mod:`actors.messages`): forged, replayed or expired messages are
-        dropped, counted and reported. Local subscribers receive the plain
-        ``(tag, payload)`` tuple.
+        On a ``secure=True`` instance ``raw`` must be a signed envelope (a
+        :class:`~actors.messages.SecureMessage` or its wire bytes) for this
+        instance and ``topic``: forged, replayed or expired envelopes are
+        dropped, counted (``statistics().forged``) and reported as an
+        ``AccessViolation`` on ``ex_esdb_security``; the result is then
+        ``Error(reason)`` with the verifier's reason. Local subscribers
+        receive the plain ``(tag, payload)`` tuple. On other instances
+        ``raw`` is delivered as it is. Never raises.
         """
-        verifier = self.verifier
-        if not self.config.secure:
-            return self.local_broadcast(topic, raw)
-        if verifier is None:
-            return Error("no_verifier")
-        verified = verifier(raw)
-        if not verified:
-            self.counters.add_forged()
-            return verified
-        return self.local_broadcast(topic, verified.value)
+        try:
+            if not self.config.secure:
+                return self.local_broadcast(topic, raw)
+            verifier = self.verifier
+            if verifier is None:
+                return Error("no_verifier")
+            verified = verifier(raw, topic)
+            if not verified:
+                self.counters.add_forged()
+                logger.warning(
+                    "pub/sub %s: refused an external message on %r: %s",
+                    self.name,
+                    topic,
+                    verified.reason,
+                )
+                if self.on_forgery is not None:
+                    self.on_forgery(topic, verified.reason)
+                return verified
+            return self.local_broadcast(topic, verified.value)
+        except Exception as exc:
+            logger.exception("pub/sub %s: accepting an external message failed", self.name)
+            return Error(exc)
+
+    def broadcast_signed(self, topic: str, message: tuple[str, Any]) -> Ok | Error:
+        """Sign ``(tag, payload)`` with the system's secret and deliver it as
+        if it had crossed the process boundary (:meth:`accept_external`).
+
+        ``Error("no_secret_configured")`` without a secret. Never raises.
+        """
+        from actors.messages import NoSecretError, sign, to_wire
+
+        try:
+            envelope = to_wire(sign(message, instance=self.name, topic=topic, system=self.system))
+        except NoSecretError:
+            return Error("no_secret_configured")
+        except Exception as exc:
+            logger.exception("pub/sub %s: signing a message on %r failed", self.name, topic)
+            return Error(exc)
+        return self.accept_external(topic, envelope)
 
     # Statistics ----------------------------------------------------------------------
 

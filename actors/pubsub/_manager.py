@@ -13,13 +13,17 @@ from __future__ import annotations
 
 import logging
 import threading
+from collections.abc import Callable
 from typing import Any, Final
 
 import actors
+from actors import messages
 from actors._intensity import RestartIntensity
 from actors._process import current_process
 from actors._reasons import is_normal_exit
+from actors._result import Error, Ok
 from actors._server import ServerProcess
+from actors.pubsub import instances
 from actors.pubsub._adapter import Adapter, LocalAdapter
 from actors.pubsub._config import InstanceConfig
 from actors.pubsub._instance import PubSub, PubSubServer
@@ -79,6 +83,9 @@ class PubSubManager:
         if handle is None:
             base = DEFAULTS.get(name, InstanceConfig())
             handle = PubSub(name, base.merged(**config), self.system, self.adapter)
+            if handle.config.secure:
+                handle.verifier = _secure_verifier(name, self.system)
+                handle.on_forgery = self._forgery_reporter(name)
             self._instances[name] = handle
         elif config and handle.config != handle.config.merged(**config):
             logger.warning(
@@ -130,11 +137,46 @@ class PubSubManager:
         if ref is not None:
             actors.stop(ref, "shutdown", timeout)
 
+    def _forgery_reporter(self, name: str) -> Callable[[str, Any], None]:
+        """Report refused envelopes as AccessViolations on the security instance."""
+
+        def report(topic: str, reason: Any) -> None:
+            security = self._instances.get(instances.SECURITY)
+            if security is None or security.stopped:
+                return
+            violation = messages.access_violation(
+                "invalid_token",
+                f"{name}:{topic}",
+                "accept_external",
+                severity="high",
+                metadata={"instance": name, "topic": topic, "reason": str(reason)},
+                system=self.system,
+            )
+            # Local delivery only: never through accept_external, so a refused
+            # report cannot trigger another report.
+            security.local_broadcast("access_violations", (violation.TAG, violation))
+
+        return report
+
     def _keeper_ref(self) -> actors.Ref[Any]:
         keeper = self._keeper
         if keeper is None or not keeper.is_alive():
             keeper = self._keeper = _Keeper.start(self, system=self.system)
         return keeper
+
+
+def _secure_verifier(name: str, system: actors.ActorSystem) -> Callable[[Any, str], Ok | Error]:
+    """``verify(raw, topic)`` for one secure instance, with its own nonce cache
+    (so a replay to this receiver is refused)."""
+    cache = messages.NonceCache()
+
+    def verify(raw: Any, topic: str) -> Ok | Error:
+        status, detail = messages.validate_secure_message(
+            raw, system=system, nonce_cache=cache, instance=name, topic=topic
+        )
+        return Ok(detail) if status == "ok" else Error(detail)
+
+    return verify
 
 
 class _Keeper(actors.GenServer):
