@@ -43,7 +43,7 @@ class Projection(actors.GenServer):
 
 def main() -> None:
     with actors.ActorSystem("health-dashboard") as system:
-        gater.start(system)
+        gater.start(system, audit=False)  # no audit file for this example
         dashboard = HealthDashboard.start(name="dashboard", system=system)
 
         for name, status in [

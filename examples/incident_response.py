@@ -60,7 +60,7 @@ class Ingester(actors.GenServer):
 
 def main() -> None:
     with actors.ActorSystem("incident") as system:
-        gater.start(system)
+        gater.start(system, audit=False)  # no audit file for this example
         pager = Probe(system)  # stands in for a paging integration
         responder = IncidentResponder.start(pager, system=system)
         sv.Supervisor.start([sv.child_spec("ingester", Ingester, name="ingester")], system=system)

@@ -39,7 +39,7 @@ class PerformanceMonitor(actors.GenServer):
 
 def main() -> None:
     with actors.ActorSystem("performance") as system:
-        gater.start(system)
+        gater.start(system, audit=False)  # no audit file for this example
         monitor = PerformanceMonitor.start(system=system)
 
         for name, ms in [("user_projection", 45), ("user_projection", 55), ("orders", 12)]:

@@ -45,7 +45,7 @@ class SecurityOperationsCenter(actors.GenServer):
 
 def main() -> None:
     with actors.ActorSystem("soc") as system:
-        gater.start(system)
+        gater.start(system, audit=False)  # no audit file for this example
         soc = SecurityOperationsCenter.start(system=system)
 
         for _ in range(3):

@@ -17,7 +17,7 @@ from tests.supervised import Boom, Worker, exit_child, started
 
 @pytest.fixture
 def tree(actor_system: actors.ActorSystem) -> Any:
-    return gater.start(actor_system)
+    return gater.start(actor_system, audit=False)
 
 
 def test_all_ten_instances_run_as_distinct_registered_actors(
@@ -180,8 +180,8 @@ def test_starting_the_tree_again_returns_the_same_instances(
 ) -> None:
     before = {name: actors.whereis(name, actor_system) for name in instances.ALL}
 
-    again = gater.start(actor_system)
-    other = gater.start(actor_system, name="second_gater")
+    again = gater.start(actor_system, audit=False)
+    other = gater.start(actor_system, name="second_gater", audit=False)
 
     assert again is tree
     assert [(name, None, "worker") for name in instances.ALL] == sv.which_children(other)
@@ -250,11 +250,11 @@ def test_the_lifecycle_instance_does_not_report_on_itself(
 
 def test_unknown_instances_in_config_are_rejected(actor_system: actors.ActorSystem) -> None:
     with pytest.raises(ValueError, match="unknown gater instance"):
-        gater.start(actor_system, {"ex_esdb_typo": {}})
+        gater.start(actor_system, {"ex_esdb_typo": {}}, audit=False)
 
 
 def test_per_instance_config_applies(actor_system: actors.ActorSystem) -> None:
-    gater.start(actor_system, {instances.METRICS: {"mailbox_limit": 7}})
+    gater.start(actor_system, {instances.METRICS: {"mailbox_limit": 7}}, audit=False)
 
     handle = PubSubManager.of(actor_system).get(instances.METRICS)
 

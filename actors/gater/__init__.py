@@ -6,6 +6,14 @@ lifecycle events onto ``ex_esdb_lifecycle``.
 
 from __future__ import annotations
 
+from actors.gater._auditing import AUDITOR_NAME, GaterAuditor
 from actors.gater._tree import DEFAULT_NAME, lifecycle_topic, start, wire_lifecycle
 
-__all__ = ["DEFAULT_NAME", "lifecycle_topic", "start", "wire_lifecycle"]
+__all__ = [
+    "AUDITOR_NAME",
+    "DEFAULT_NAME",
+    "GaterAuditor",
+    "lifecycle_topic",
+    "start",
+    "wire_lifecycle",
+]

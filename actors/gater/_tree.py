@@ -11,6 +11,7 @@ stopping it stops nothing shared.
 from __future__ import annotations
 
 import logging
+import os
 import threading
 from collections.abc import Mapping
 from typing import Any, Final
@@ -18,6 +19,7 @@ from typing import Any, Final
 import actors
 import supervision as sv
 from actors._process import current_process
+from actors.gater._auditing import start_auditor
 from actors.pubsub import PubSubManager, instances
 
 __all__ = ["DEFAULT_NAME", "lifecycle_topic", "start", "wire_lifecycle"]
@@ -38,6 +40,7 @@ def start(
     config: Mapping[str, Mapping[str, Any]] | None = None,
     *,
     name: str = DEFAULT_NAME,
+    audit: bool | str | os.PathLike[str] = True,
     max_restarts: int = 10,
     max_seconds: float = 5,
 ) -> actors.Ref[Any]:
@@ -51,6 +54,9 @@ def start(
             name returns the running tree (the original's ``already_started``
             becoming ``ok``); another name gives a new tree whose instance
             children are ignored because the instances already run.
+        audit: the lifecycle auditor (D12), on by default: ``True`` writes to
+            ``system.config["audit_path"]`` or ``./actors-audit.db``; a path
+            writes there; ``False`` leaves it out.
     """
     if system is None:
         proc = current_process()
@@ -70,6 +76,10 @@ def start(
         )
         for instance in instances.ALL
     ]
+    if audit is not False:
+        path = None if audit is True else audit
+        # After the instances: it subscribes to two of them in its init.
+        specs.append(sv.child_spec("auditor", start_auditor, path, shutdown=10.0))
     try:
         tree = sv.Supervisor.start(
             specs,
