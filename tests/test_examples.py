@@ -1,4 +1,4 @@
-"""Every example runs as a user would run it and exits 0; so does the CLI demo."""
+"""Every example runs as a user would run it and exits 0."""
 
 from __future__ import annotations
 
@@ -28,18 +28,3 @@ def test_example_runs_and_exits_0(example: Path) -> None:
 
 def test_examples_exist() -> None:
     assert {"counter", "linked_workers", "monitor"} <= {p.stem for p in EXAMPLES}
-
-
-def test_cli_demo_exits_0_and_narrates_lifecycle() -> None:
-    result = _run("-m", "actors", "demo")
-
-    assert 0 == result.returncode, result.stderr
-    assert "[lifecycle] crashed  first" in result.stdout
-    assert result.stdout.rstrip().splitlines()[-1].startswith("done:")
-
-
-def test_cli_bad_arguments_exit_2_with_one_line_error() -> None:
-    result = _run("-m", "actors", "no-such-command")
-
-    assert 2 == result.returncode
-    assert "invalid choice" in result.stderr

@@ -1,9 +1,12 @@
 """The ``actors`` command line (also ``python -m actors``).
 
-Subcommands:
+* ``actors demo [--duration S] [--audit PATH]``: the demo application, live.
+* ``actors audit [PATH] [--since 10m] [--type crashed] [--name X] [--json]``
+  and ``actors audit --summary``: the lifecycle audit log.
+* ``actors tree [--after S]``: the demo application's supervision tree.
 
-* ``actors demo``: a small supervised-free actor application that shows
-  calls, casts, links, monitors and lifecycle events as they happen.
+Bad arguments print one error line and exit with status 2; a missing or
+unreadable audit log prints one line and exits with status 1.
 """
 
 from __future__ import annotations
@@ -11,27 +14,121 @@ from __future__ import annotations
 import argparse
 import sys
 from collections.abc import Sequence
+from datetime import timedelta
+from typing import NoReturn
+
+from actors.cli._render import parse_duration
 
 __all__ = ["main"]
 
+DEFAULT_AUDIT = "./actors-audit.db"
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse with one-line errors: ``actors: error: ...`` and status 2."""
+
+    def error(self, message: str) -> NoReturn:
+        self.exit(2, f"{self.prog}: error: {message}\n")
+
+
+def _duration(text: str) -> timedelta:
+    try:
+        return parse_duration(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+
+
+def _seconds(text: str) -> float:
+    seconds = _duration(text).total_seconds()
+    if seconds <= 0:
+        msg = f"must be more than zero: {text!r}"
+        raise argparse.ArgumentTypeError(msg)
+    return seconds
+
+
+def _positive_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        value = 0
+    if value < 1:
+        msg = f"must be a positive integer: {text!r}"
+        raise argparse.ArgumentTypeError(msg)
+    return value
+
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = _Parser(
         prog="actors", description="Erlang/OTP-style actors for Python: demo and tools."
     )
-    commands = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
-    demo = commands.add_parser("demo", help="run the demo application")
-    demo.add_argument("--quiet", action="store_true", help="print only the summary, not each event")
+    commands = parser.add_subparsers(
+        dest="command", metavar="COMMAND", required=True, parser_class=_Parser
+    )
+
+    demo = commands.add_parser("demo", help="run the demo application (live view on a terminal)")
+    demo.add_argument(
+        "--duration", type=_seconds, default=10.0, metavar="S", help="how long (default 10s)"
+    )
+    demo.add_argument(
+        "--audit",
+        default=DEFAULT_AUDIT,
+        metavar="PATH",
+        help=f"audit log (default {DEFAULT_AUDIT})",
+    )
+
+    audit = commands.add_parser("audit", help="show the lifecycle audit log")
+    audit.add_argument("path", nargs="?", default=DEFAULT_AUDIT, metavar="PATH")
+    audit.add_argument("--since", type=_duration, metavar="AGE", help="e.g. 10m, 2h, 1d")
+    audit.add_argument("--type", dest="event_type", metavar="EVENT", help="e.g. crashed")
+    audit.add_argument("--name", metavar="NAME", help="registered name")
+    audit.add_argument("--component", metavar="CLASS", help="actor class name")
+    audit.add_argument("--supervisor", metavar="NAME", help="supervisor name")
+    audit.add_argument("--limit", type=_positive_int, metavar="N", help="only the latest N")
+    audit.add_argument("--json", action="store_true", help="JSON lines instead of a table")
+    audit.add_argument(
+        "--summary", action="store_true", help="restart counts and top crash reasons"
+    )
+
+    tree = commands.add_parser("tree", help="print the demo application's supervision tree")
+    tree.add_argument(
+        "--after",
+        type=_duration,
+        default=timedelta(0),
+        metavar="S",
+        help="let it run (traffic, crashes) this long first",
+    )
     return parser
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the console script; returns the exit status."""
-    parser = build_parser()
-    args = parser.parse_args(argv)
-    if args.command == "demo":
-        from actors.cli._demo import run_demo
+    args = build_parser().parse_args(argv)
+    out = sys.stdout
+    try:
+        if args.command == "demo":
+            from actors.cli._demo import run_demo
 
-        return run_demo(quiet=args.quiet, out=sys.stdout)
-    parser.error(f"unknown command {args.command!r}")
-    return 2  # pragma: no cover - parser.error exits
+            return run_demo(duration=args.duration, audit=args.audit, out=out)
+        if args.command == "audit":
+            from actors.cli._audit_cmd import run_audit
+
+            return run_audit(
+                args.path,
+                since=args.since,
+                event_type=args.event_type,
+                name=args.name,
+                component=args.component,
+                supervisor=args.supervisor,
+                limit=args.limit,
+                as_json=args.json,
+                summary=args.summary,
+                out=out,
+            )
+        from actors.cli._tree_cmd import run_tree
+
+        return run_tree(after=args.after.total_seconds(), out=out)
+    except KeyboardInterrupt:
+        print("actors: interrupted", file=sys.stderr)
+        return 130
+    except BrokenPipeError:
+        return 0

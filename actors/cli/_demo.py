@@ -1,89 +1,226 @@
-"""``actors demo``: a small actor application narrated as it runs.
+"""``actors demo``: run the demo application and show what happens.
 
-A counter serves calls and casts; two workers are linked and one crashes,
-taking its partner down; a watcher monitors them and reports the ``DOWN``
-messages; every start, stop and crash is printed from the lifecycle stream.
+On a terminal a compact live view is redrawn four times a second:
+per-instance message rates, subscribers and consumer lag, lifecycle counts
+and the latest events, and what each consumer has seen. When the output is
+piped, lifecycle events are printed as plain lines instead. Either way the
+run ends after ``--duration`` seconds with a summary table.
 """
 
 from __future__ import annotations
 
+import contextlib
 import logging
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
 from typing import Any, TextIO
 
 import actors
-from actors.testing import ANY, Probe
+from actors.audit import AuditLog, AuditStoreError
+from actors.cli._app import CONSUMERS, start_app
+from actors.cli._render import Style, table
+from actors.pubsub import InstanceStatistics, PubSubManager, instances
+
+__all__ = ["run_demo"]
+
+REFRESH = 0.25
+LATEST = 6
+_LOGGERS = ("actors", "supervision")
 
 
-class Counter(actors.GenServer):
-    def init(self, start: int) -> None:
-        self.count = start
-
-    def handle_call(self, request: Any, caller: actors.Caller) -> Any:
-        match request:
-            case ("get",):
-                return self.count
-
-    def handle_cast(self, request: Any) -> None:
-        match request:
-            case ("add", n):
-                self.count += n
+@contextlib.contextmanager
+def _quiet_logs() -> Iterator[None]:
+    """The demo narrates crashes itself; tracebacks on stderr would bury it."""
+    saved = {name: logging.getLogger(name).level for name in _LOGGERS}
+    for name in _LOGGERS:
+        logging.getLogger(name).setLevel(logging.CRITICAL)
+    try:
+        yield
+    finally:
+        for name, level in saved.items():
+            logging.getLogger(name).setLevel(level)
 
 
-class Worker(actors.GenServer):
-    def init(self, partner: Any = None) -> None:
-        if partner is not None:
-            actors.link(partner)
-
-    def handle_cast(self, request: Any) -> None:
-        match request:
-            case ("fail", why):
-                raise RuntimeError(why)
-
-
-class Watcher(actors.GenServer):
-    def init(self, report: Any, targets: list[Any]) -> None:
-        self.report = report
-        for target in targets:
-            actors.monitor(target)
-
-    def handle_info(self, message: Any) -> None:
-        match message:
-            case ("DOWN", _, "process", who, reason):
-                actors.send(self.report, ("down", who.name, actors.format_reason(reason)))
+def _event_line(elapsed: float, event: actors.ProcessLifecycle, style: Style) -> str:
+    who = event.child_id or event.name or event.component
+    where = f" ({event.supervisor})" if event.supervisor else ""
+    colour = {
+        "crashed": "red",
+        "max_restarts_reached": "red",
+        "restarted": "yellow",
+        "child_start_failed": "red",
+        "started": "green",
+    }.get(event.event_type, "dim")
+    reason = f"  {event.reason}" if event.reason and event.event_type != "started" else ""
+    return f"{elapsed:6.2f}s  {style(f'{event.event_type:<20}', colour)} {who}{where}{reason}"
 
 
-def run_demo(*, quiet: bool, out: TextIO) -> int:
-    logging.getLogger("actors").setLevel(logging.CRITICAL)  # the narration says it all
-    counts: dict[str, int] = {}
+class _Run:
+    """State of one demo run, read by the main thread (polling the actors)."""
 
-    def narrate(event: actors.ProcessLifecycle) -> None:
-        counts[event.event_type] = counts.get(event.event_type, 0) + 1
-        if not quiet:
-            who = event.name or event.component
-            reason = f" ({event.reason})" if event.reason else ""
-            print(f"  [lifecycle] {event.event_type:<8} {who}{reason}", file=out)
+    def __init__(self, system: actors.ActorSystem, out: TextIO, style: Style) -> None:
+        self.system = system
+        self.out = out
+        self.style = style
+        self.manager = PubSubManager.of(system)
+        self.started = time.monotonic()
+        self.last_event = 0
+        self.counts: dict[str, int] = {}
+        self.latest: list[str] = []
+        self.previous: dict[str, int] = {}
+        self.previous_time = self.started
+        self.rates: dict[str, float] = {}
+        self.drawn = 0
 
-    with actors.ActorSystem("demo") as system:
-        system.add_lifecycle_listener(narrate)
-        report = Probe(system)
+    def elapsed(self) -> float:
+        return time.monotonic() - self.started
 
-        print("1. a counter answers calls and casts", file=out)
-        Counter.start(40, name="counter", system=system)
-        actors.cast("counter", ("add", 2), system=system)
-        print(f"   counter = {actors.call('counter', ('get',), system=system)}", file=out)
+    def statistics(self) -> dict[str, InstanceStatistics]:
+        found = {}
+        for name in instances.ALL:
+            handle = self.manager.get(name)
+            if handle is not None:
+                found[name] = handle.statistics()
+        return found
 
-        print("2. two linked workers and a watcher that monitors both", file=out)
-        first = Worker.start(name="first", system=system)
-        second = Worker.start(first, name="second", system=system)
-        Watcher.start(report, [first, second], name="watcher", system=system)
+    def poll(self) -> tuple[list[str], dict[str, InstanceStatistics]]:
+        """New lifecycle lines since the last poll, and fresh statistics."""
+        lines = []
+        try:
+            events, self.counts = actors.call(
+                "feed", ("since", self.last_event), system=self.system
+            )
+        except (actors.CallError, actors.NoProcError):
+            events = []
+        for seq, event in events:
+            self.last_event = max(self.last_event, seq)
+            lines.append(_event_line(self.elapsed(), event, self.style))
+        self.latest = (self.latest + lines)[-LATEST:]
+        stats = self.statistics()
+        now = time.monotonic()
+        span = max(now - self.previous_time, 1e-6)
+        self.rates = {
+            name: (s.published - self.previous.get(name, 0)) / span for name, s in stats.items()
+        }
+        self.previous = {name: s.published for name, s in stats.items()}
+        self.previous_time = now
+        return lines, stats
 
-        print("3. 'first' crashes; the link takes 'second' down too", file=out)
-        actors.cast(first, ("fail", "simulated failure"))
-        for _ in range(2):
-            _, name, reason = report.expect(("down", ANY, ANY), timeout=5)
-            print(f"   watcher saw {name} go down: {reason}", file=out)
+    def consumers(self) -> list[Any]:
+        found = []
+        for name, _ in CONSUMERS:
+            if name == "feed":
+                continue
+            with contextlib.suppress(actors.CallError, actors.NoProcError):
+                found.append(actors.call(name, ("summary",), system=self.system))
+        return found
 
-        print("4. shutting the system down", file=out)
-    summary = ", ".join(f"{n} {kind}" for kind, n in sorted(counts.items()))
-    print(f"done: {summary}", file=out)
+    def render(self, duration: float, stats: dict[str, InstanceStatistics]) -> None:
+        s = self.style
+        actor_count = len(self.system.actors())
+        head = (
+            f"{s('actors demo', 'bold')}  {self.elapsed():4.1f}s / {duration:.1f}s   "
+            f"node {self.system.node}   {actor_count} actors"
+        )
+        rows = [
+            (
+                name,
+                f"{self.rates.get(name, 0.0):.0f}",
+                st.published,
+                st.delivered,
+                st.dropped,
+                st.subscribers,
+                st.largest_mailbox,
+            )
+            for name, st in stats.items()
+        ]
+        body = table(
+            ["instance", "msg/s", "published", "delivered", "dropped", "subs", "lag"],
+            rows,
+            right=[1, 2, 3, 4, 5, 6],
+        )
+        counts = "  ".join(f"{k} {v}" for k, v in sorted(self.counts.items()))
+        consumer_lines = [f"  {c.name:<20} {c.received:>6}  {c.detail}" for c in self.consumers()]
+        lines = [
+            head,
+            "",
+            *body.splitlines(),
+            "",
+            s("lifecycle", "bold") + "  " + counts,
+            *[f"  {line}" for line in self.latest],
+            "",
+            s("consumers", "bold"),
+            *consumer_lines,
+        ]
+        text = "\n".join(lines)
+        if self.drawn:
+            self.out.write(f"\x1b[{self.drawn}F\x1b[J")
+        self.out.write(text + "\n")
+        self.out.flush()
+        self.drawn = len(lines)
+
+
+def run_demo(*, duration: float, audit: str, out: TextIO, live: bool | None = None) -> int:
+    """Run the demo for ``duration`` seconds writing the audit log to ``audit``."""
+    style = Style(out)
+    if live is None:
+        isatty = getattr(out, "isatty", None)
+        live = bool(isatty and isatty())
+    summary: dict[str, Any] = {}
+    with _quiet_logs(), actors.ActorSystem("demo") as system:
+        start_app(system, audit=audit, burst_at=max(1.0, duration * 0.4))
+        run = _Run(system, out, style)
+        if not live:
+            print(f"actors demo: running for {duration:.0f}s (audit log: {audit})", file=out)
+        tick = threading.Event()
+        while run.elapsed() < duration:
+            tick.wait(min(REFRESH, max(0.0, duration - run.elapsed())))
+            lines, stats = run.poll()
+            if live:
+                run.render(duration, stats)
+            else:
+                for line in lines:
+                    print(line, file=out, flush=True)
+        _, stats = run.poll()
+        summary = {
+            "elapsed": run.elapsed(),
+            "stats": stats,
+            "counts": dict(run.counts),
+            "consumers": run.consumers(),
+        }
+    _print_summary(out, style, summary, audit)
     return 0
+
+
+def _print_summary(out: TextIO, style: Style, summary: dict[str, Any], audit: str) -> None:
+    stats: dict[str, InstanceStatistics] = summary["stats"]
+    print(file=out)
+    print(style(f"Summary after {summary['elapsed']:.1f}s", "bold"), file=out)
+    rows = [
+        (name, st.published, st.delivered, st.dropped, st.failed, st.subscribers)
+        for name, st in stats.items()
+    ]
+    print(
+        table(
+            ["instance", "published", "delivered", "dropped", "failed", "subscribers"],
+            rows,
+            right=[1, 2, 3, 4, 5],
+        ),
+        file=out,
+    )
+    counts = ", ".join(f"{k} {v}" for k, v in sorted(summary["counts"].items()))
+    print(f"\nlifecycle events seen: {counts or 'none'}", file=out)
+    print("consumers:", file=out)
+    for consumer in summary["consumers"]:
+        print(f"  {consumer.name:<20} {consumer.received:>6} messages  {consumer.detail}", file=out)
+    print(f"\naudit log: {audit}", end="", file=out)
+    if Path(audit).exists():
+        try:
+            with AuditLog.open(audit) as log:
+                total = sum(log.event_counts().values())
+            print(f" ({total} lifecycle events in total)", end="", file=out)
+        except AuditStoreError:
+            pass
+    print(f"\nnext: actors audit {audit} --summary", file=out)

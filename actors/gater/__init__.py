@@ -7,13 +7,22 @@ lifecycle events onto ``ex_esdb_lifecycle``.
 from __future__ import annotations
 
 from actors.gater._auditing import AUDITOR_NAME, GaterAuditor
-from actors.gater._tree import DEFAULT_NAME, lifecycle_topic, start, wire_lifecycle
+from actors.gater._tree import (
+    DEFAULT_NAME,
+    children,
+    lifecycle_topic,
+    start,
+    start_link,
+    wire_lifecycle,
+)
 
 __all__ = [
     "AUDITOR_NAME",
     "DEFAULT_NAME",
     "GaterAuditor",
+    "children",
     "lifecycle_topic",
     "start",
+    "start_link",
     "wire_lifecycle",
 ]

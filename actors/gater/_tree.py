@@ -13,7 +13,7 @@ from __future__ import annotations
 import logging
 import os
 import threading
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any, Final
 
 import actors
@@ -22,7 +22,14 @@ from actors._process import current_process
 from actors.gater._auditing import start_auditor
 from actors.pubsub import PubSubManager, instances
 
-__all__ = ["DEFAULT_NAME", "lifecycle_topic", "start", "wire_lifecycle"]
+__all__ = [
+    "DEFAULT_NAME",
+    "children",
+    "lifecycle_topic",
+    "start",
+    "start_link",
+    "wire_lifecycle",
+]
 
 logger = logging.getLogger("actors.gater")
 
@@ -35,35 +42,13 @@ def lifecycle_topic(component: str) -> str:
     return f"process_lifecycle:{component}"
 
 
-def start(
-    system: actors.ActorSystem | None = None,
+def children(
+    system: actors.ActorSystem,
     config: Mapping[str, Mapping[str, Any]] | None = None,
     *,
-    name: str = DEFAULT_NAME,
     audit: bool | str | os.PathLike[str] = True,
-    max_restarts: int = 10,
-    max_seconds: float = 5,
-) -> actors.Ref[Any]:
-    """Start (or find) the gater tree of ``system`` and return its supervisor.
-
-    Args:
-        config: per-instance options (``mailbox_limit``, ``overflow``,
-            ``block_timeout``, ``secure``), e.g. ``{"ex_esdb_metrics":
-            {"mailbox_limit": 1000}}``; they apply when an instance is created.
-        name: the supervisor's registered name. Starting again with the same
-            name returns the running tree (the original's ``already_started``
-            becoming ``ok``); another name gives a new tree whose instance
-            children are ignored because the instances already run.
-        audit: the lifecycle auditor (D12), on by default: ``True`` writes to
-            ``system.config["audit_path"]`` or ``./actors-audit.db``; a path
-            writes there; ``False`` leaves it out.
-    """
-    if system is None:
-        proc = current_process()
-        system = proc.system if proc is not None else actors.default_system()
-    existing = actors.whereis(name, system)
-    if existing is not None:
-        return existing  # type: ignore[no-any-return]
+) -> list[sv.ChildSpec]:
+    """The child specs of the gater tree: the ten instances, then the auditor."""
     options = dict(config or {})
     unknown = set(options) - set(instances.ALL)
     if unknown:
@@ -80,6 +65,41 @@ def start(
         path = None if audit is True else audit
         # After the instances: it subscribes to two of them in its init.
         specs.append(sv.child_spec("auditor", start_auditor, path, shutdown=10.0))
+    return specs
+
+
+def start(
+    system: actors.ActorSystem | None = None,
+    config: Mapping[str, Mapping[str, Any]] | None = None,
+    *,
+    name: str = DEFAULT_NAME,
+    audit: bool | str | os.PathLike[str] = True,
+    extra: Sequence[sv.ChildSpec] = (),
+    max_restarts: int = 10,
+    max_seconds: float = 5,
+) -> actors.Ref[Any]:
+    """Start (or find) the gater tree of ``system`` and return its supervisor.
+
+    Args:
+        config: per-instance options (``mailbox_limit``, ``overflow``,
+            ``block_timeout``, ``secure``), e.g. ``{"ex_esdb_metrics":
+            {"mailbox_limit": 1000}}``; they apply when an instance is created.
+        name: the supervisor's registered name. Starting again with the same
+            name returns the running tree (the original's ``already_started``
+            becoming ``ok``); another name gives a new tree whose instance
+            children are ignored because the instances already run.
+        audit: the lifecycle auditor (D12), on by default: ``True`` writes to
+            ``system.config["audit_path"]`` or ``./actors-audit.db``; a path
+            writes there; ``False`` leaves it out.
+        extra: more children after those (e.g. the integration broadcasters).
+    """
+    if system is None:
+        proc = current_process()
+        system = proc.system if proc is not None else actors.default_system()
+    existing = actors.whereis(name, system)
+    if existing is not None:
+        return existing  # type: ignore[no-any-return]
+    specs = children(system, config, audit=audit) + list(extra)
     try:
         tree = sv.Supervisor.start(
             specs,
@@ -93,6 +113,31 @@ def start(
         return exc.ref  # type: ignore[no-any-return]
     wire_lifecycle(system)
     return tree
+
+
+def start_link(
+    config: Mapping[str, Mapping[str, Any]] | None = None,
+    *,
+    name: str = DEFAULT_NAME,
+    audit: bool | str | os.PathLike[str] = True,
+    extra: Sequence[sv.ChildSpec] = (),
+    max_restarts: int = 10,
+    max_seconds: float = 5,
+) -> actors.Ref[Any]:
+    """Start the gater tree under the calling supervisor (a child-spec start
+    function, ``type="supervisor"``); same options as :func:`start`."""
+    proc = current_process()
+    if proc is None:
+        msg = "gater.start_link() must be called by a supervisor starting its children"
+        raise RuntimeError(msg)
+    wire_lifecycle(proc.system)
+    return sv.Supervisor.start_link(
+        children(proc.system, config, audit=audit) + list(extra),
+        strategy="one_for_one",
+        max_restarts=max_restarts,
+        max_seconds=max_seconds,
+        name=name,
+    )
 
 
 def wire_lifecycle(system: actors.ActorSystem) -> None:
