@@ -14,6 +14,11 @@ from actors.pubsub import PubSubManager, instances
 from actors.testing import ANY, Probe
 from tests.supervised import Boom, Worker, exit_child, started
 
+BROADCASTER_NAMES = (
+    gater.integration.HEALTH_BROADCASTER_NAME,
+    gater.integration.METRICS_BROADCASTER_NAME,
+)
+
 
 @pytest.fixture
 def tree(actor_system: actors.ActorSystem) -> Any:
@@ -27,7 +32,11 @@ def test_all_ten_instances_run_as_distinct_registered_actors(
 
     assert all(ref is not None and ref.is_alive() for ref in refs)
     assert 10 == len({ref.id for ref in refs})
-    assert [(name, ANY, "worker") for name in instances.ALL] == sv.which_children(tree)
+    assert [
+        *((name, ANY, "worker") for name in instances.ALL),
+        ("health_broadcaster", ANY, "worker"),
+        ("metrics_broadcaster", ANY, "worker"),
+    ] == sv.which_children(tree)
 
 
 def test_the_same_topic_on_every_instance_is_isolated(
@@ -184,9 +193,18 @@ def test_starting_the_tree_again_returns_the_same_instances(
     other = gater.start(actor_system, name="second_gater", audit=False)
 
     assert again is tree
-    assert [(name, None, "worker") for name in instances.ALL] == sv.which_children(other)
+    # The second tree finds the shared children running: they are ignored
+    # (None) in it, so stopping it stops nothing shared.
+    assert [
+        *((name, None, "worker") for name in instances.ALL),
+        ("health_broadcaster", None, "worker"),
+        ("metrics_broadcaster", None, "worker"),
+    ] == sv.which_children(other)
+    broadcasters = [actors.whereis(n, actor_system) for n in BROADCASTER_NAMES]
     actors.stop(other)
     assert before == {name: actors.whereis(name, actor_system) for name in instances.ALL}
+    assert broadcasters == [actors.whereis(n, actor_system) for n in BROADCASTER_NAMES]
+    assert all(ref is not None and ref.is_alive() for ref in broadcasters)
 
 
 def test_a_crashed_instance_is_restarted_with_its_subscriptions(

@@ -15,32 +15,64 @@ import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any, TextIO
+from typing import Any, Final, TextIO
 
 import actors
 from actors.audit import AuditLog, AuditStoreError
 from actors.cli._app import CONSUMERS, start_app
 from actors.cli._render import Style, table
+from actors.gater import integration
 from actors.pubsub import InstanceStatistics, PubSubManager, instances
 
-__all__ = ["run_demo"]
+__all__ = ["DEMO_CONFIG", "logs_to_pubsub", "quiet_logs", "run_demo"]
 
 REFRESH = 0.25
 LATEST = 6
 _LOGGERS = ("actors", "supervision")
+DEMO_CONFIG: Final = {
+    # The real periodic broadcasters of actors.gater.integration, fast enough
+    # to be seen in a ten-second run.
+    "health_broadcast_interval": 1.0,
+    "metrics_broadcast_interval": 2.0,
+}
 
 
 @contextlib.contextmanager
-def _quiet_logs() -> Iterator[None]:
-    """The demo narrates crashes itself; tracebacks on stderr would bury it."""
-    saved = {name: logging.getLogger(name).level for name in _LOGGERS}
+def quiet_logs() -> Iterator[None]:
+    """Keep the framework's log records off stderr: the demo narrates crashes
+    itself, and tracebacks would bury the view. Enter it outside the actor
+    system, so shutdown is quiet too."""
+    saved = {
+        name: (logging.getLogger(name).level, logging.getLogger(name).propagate)
+        for name in _LOGGERS
+    }
     for name in _LOGGERS:
+        logging.getLogger(name).propagate = False
         logging.getLogger(name).setLevel(logging.CRITICAL)
     try:
         yield
     finally:
-        for name, level in saved.items():
+        for name, (level, propagate) in saved.items():
             logging.getLogger(name).setLevel(level)
+            logging.getLogger(name).propagate = propagate
+
+
+@contextlib.contextmanager
+def logs_to_pubsub(system: actors.ActorSystem) -> Iterator[None]:
+    """Publish the framework's warnings and crash reports on
+    ``ex_esdb_logging`` (``LogEntry`` on ``logs:demo:<level>``) through the
+    integration's logging bridge, while the system runs."""
+    handlers = [
+        integration.install_log_handler(
+            system, logging.WARNING, name, service="demo", include_actors=True
+        )
+        for name in _LOGGERS
+    ]
+    try:
+        yield
+    finally:
+        for handler in handlers:
+            integration.remove_log_handler(handler)
 
 
 def _event_line(elapsed: float, event: actors.ProcessLifecycle, style: Style) -> str:
@@ -169,7 +201,11 @@ def run_demo(*, duration: float, audit: str, out: TextIO, live: bool | None = No
         isatty = getattr(out, "isatty", None)
         live = bool(isatty and isatty())
     summary: dict[str, Any] = {}
-    with _quiet_logs(), actors.ActorSystem("demo") as system:
+    with (
+        quiet_logs(),
+        actors.ActorSystem("demo", config=DEMO_CONFIG) as system,
+        logs_to_pubsub(system),
+    ):
         start_app(system, audit=audit, burst_at=max(1.0, duration * 0.4))
         run = _Run(system, out, style)
         if not live:

@@ -13,13 +13,17 @@ from typing import TextIO
 import actors
 import supervision as sv
 from actors.cli._app import start_app
-from actors.cli._demo import _quiet_logs
+from actors.cli._demo import DEMO_CONFIG, logs_to_pubsub, quiet_logs
 
 __all__ = ["run_tree"]
 
 
 def run_tree(*, after: float, out: TextIO) -> int:
-    with _quiet_logs(), actors.ActorSystem("tree") as system:
+    with (
+        quiet_logs(),
+        actors.ActorSystem("tree", config=DEMO_CONFIG) as system,
+        logs_to_pubsub(system),
+    ):
         top = start_app(system, audit=False, traffic=after > 0, burst_at=max(0.5, after / 2))
         if after > 0:
             threading.Event().wait(after)

@@ -6,6 +6,7 @@ lifecycle events onto ``ex_esdb_lifecycle``.
 
 from __future__ import annotations
 
+from actors.gater import integration
 from actors.gater._auditing import AUDITOR_NAME, GaterAuditor
 from actors.gater._tree import (
     DEFAULT_NAME,
@@ -21,6 +22,7 @@ __all__ = [
     "DEFAULT_NAME",
     "GaterAuditor",
     "children",
+    "integration",
     "lifecycle_topic",
     "start",
     "start_link",

@@ -70,4 +70,7 @@ def start_auditor(path: str | os.PathLike[str] | None = None) -> actors.Ref[Any]
     (ignored) if another tree already runs it."""
     if actors.whereis(AUDITOR_NAME) is not None:
         return None
-    return GaterAuditor.start_link(path, name=AUDITOR_NAME)
+    try:
+        return GaterAuditor.start_link(path, name=AUDITOR_NAME)
+    except actors.AlreadyStarted:  # another tree won the race
+        return None

@@ -20,6 +20,7 @@ import actors
 import supervision as sv
 from actors._process import current_process
 from actors.gater._auditing import start_auditor
+from actors.gater._broadcasters import integration_children
 from actors.pubsub import PubSubManager, instances
 
 __all__ = [
@@ -47,8 +48,10 @@ def children(
     config: Mapping[str, Mapping[str, Any]] | None = None,
     *,
     audit: bool | str | os.PathLike[str] = True,
+    broadcasters: bool = True,
 ) -> list[sv.ChildSpec]:
-    """The child specs of the gater tree: the ten instances, then the auditor."""
+    """The child specs of the gater tree: the ten instances, the auditor, then
+    the health and metrics broadcasters (see :func:`start` for the options)."""
     options = dict(config or {})
     unknown = set(options) - set(instances.ALL)
     if unknown:
@@ -65,6 +68,8 @@ def children(
         path = None if audit is True else audit
         # After the instances: it subscribes to two of them in its init.
         specs.append(sv.child_spec("auditor", start_auditor, path, shutdown=10.0))
+    if broadcasters:
+        specs.extend(integration_children(system))
     return specs
 
 
@@ -74,6 +79,7 @@ def start(
     *,
     name: str = DEFAULT_NAME,
     audit: bool | str | os.PathLike[str] = True,
+    broadcasters: bool = True,
     extra: Sequence[sv.ChildSpec] = (),
     max_restarts: int = 10,
     max_seconds: float = 5,
@@ -91,7 +97,11 @@ def start(
         audit: the lifecycle auditor (D12), on by default: ``True`` writes to
             ``system.config["audit_path"]`` or ``./actors-audit.db``; a path
             writes there; ``False`` leaves it out.
-        extra: more children after those (e.g. the integration broadcasters).
+        broadcasters: the periodic health and metrics broadcasters of
+            :mod:`actors.gater.integration`, on by default; their intervals
+            come from ``system.config`` (``"health_broadcast_interval"``,
+            default 30 s; ``"metrics_broadcast_interval"``, default 60 s).
+        extra: more children after those.
     """
     if system is None:
         proc = current_process()
@@ -99,7 +109,7 @@ def start(
     existing = actors.whereis(name, system)
     if existing is not None:
         return existing  # type: ignore[no-any-return]
-    specs = children(system, config, audit=audit) + list(extra)
+    specs = children(system, config, audit=audit, broadcasters=broadcasters) + list(extra)
     try:
         tree = sv.Supervisor.start(
             specs,
@@ -120,6 +130,7 @@ def start_link(
     *,
     name: str = DEFAULT_NAME,
     audit: bool | str | os.PathLike[str] = True,
+    broadcasters: bool = True,
     extra: Sequence[sv.ChildSpec] = (),
     max_restarts: int = 10,
     max_seconds: float = 5,
@@ -132,7 +143,7 @@ def start_link(
         raise RuntimeError(msg)
     wire_lifecycle(proc.system)
     return sv.Supervisor.start_link(
-        children(proc.system, config, audit=audit) + list(extra),
+        children(proc.system, config, audit=audit, broadcasters=broadcasters) + list(extra),
         strategy="one_for_one",
         max_restarts=max_restarts,
         max_seconds=max_seconds,
