@@ -79,8 +79,8 @@ def main() -> None:
     clock = actors.ManualClock()
     config = {"health_broadcast_interval": 30, "metrics_broadcast_interval": 60}
     with actors.ActorSystem("dashboard", clock=clock, config=config) as system:
-        tree = gater.start(system, audit=False)  # no audit file for this example
-        integration.start_broadcasters(system)
+        # The tree runs the ten instances and both broadcasters (no audit file here).
+        tree = gater.start(system, audit=False)
         dashboard = Dashboard.start(system=system)
 
         clock.advance(30)  # the first health broadcast

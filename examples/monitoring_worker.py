@@ -64,9 +64,9 @@ class MonitoringWorker(actors.GenServer):
 def main() -> None:
     config = {"metrics_broadcast_interval": 0.5}  # seconds
     with actors.ActorSystem("monitoring", config=config) as system:
-        gater.start(system, audit=False)  # no audit file for this example
+        # The ten instances and both broadcasters (no audit file for this example).
+        gater.start(system, audit=False)
         worker = MonitoringWorker.start(name="monitoring_worker", system=system)
-        integration.start_broadcasters(system)
 
         for i in range(25):  # some business traffic to measure
             pubsub.broadcast(instances.EVENTS, "orders:$all", ("events", [i]), system=system)

@@ -27,4 +27,26 @@ def test_example_runs_and_exits_0(example: Path) -> None:
 
 
 def test_examples_exist() -> None:
-    assert {"counter", "linked_workers", "monitor"} <= {p.stem for p in EXAMPLES}
+    assert {
+        "counter",
+        "linked_workers",
+        "monitor",
+        "secure_messages",
+        "health_and_metrics",
+    } <= {p.stem for p in EXAMPLES}
+
+
+def test_secure_messages_shows_every_verdict_and_the_counted_forgeries() -> None:
+    result = _run(str(ROOT / "examples" / "secure_messages.py"))
+
+    assert 0 == result.returncode, result.stderr
+    verdicts = {line.split()[-1] for line in result.stdout.splitlines() if " error " in line}
+    assert {
+        "replayed",
+        "invalid_signature",
+        "invalid_format",
+        "unsecured_message_rejected",
+        "no_secret_configured",
+        "expired",
+    } == verdicts
+    assert "statistics: forged=2" in result.stdout

@@ -157,8 +157,8 @@ class HealthCheck:
 def node_health(
     node: str,
     status: str,
-    *,
     checks: Mapping[str, Any] | None = None,
+    *,
     load_avg: float | None = None,
     memory_usage: float | None = None,
     disk_usage: float | None = None,
