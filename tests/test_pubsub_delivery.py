@@ -252,3 +252,50 @@ def test_ten_concurrent_publishers_and_subscribers(
         assert [(i, n) for n in range(50)] == mine
         for publisher in range(10):
             assert list(range(50)) == [m[2] for m in messages if m[:2] == ("all", publisher)]
+
+
+# Publish rate ---------------------------------------------------------------------------
+
+
+def test_publish_rate_covers_the_last_window_and_reading_it_changes_nothing(
+    manual_system: actors.ActorSystem, clock: actors.ManualClock
+) -> None:
+    from actors.pubsub._stats import RATE_WINDOW
+
+    bus = PubSubManager.of(manual_system).ensure("rate_bus")
+    assert 0.0 == bus.statistics().publish_rate  # no time has passed
+
+    for _ in range(int(RATE_WINDOW)):  # 5 broadcasts a second for one window
+        for _burst in range(5):
+            bus.broadcast(TOPIC, "tick")
+        clock.advance(1)
+        bus.statistics()  # a frequent reader, e.g. a dashboard
+
+    first, second_reader = bus.statistics(), bus.statistics()
+    assert 5.0 == pytest.approx(first.publish_rate)
+    assert first.publish_rate == second_reader.publish_rate
+
+    for _ in range(int(RATE_WINDOW)):  # then one a second: the old burst ages out
+        bus.broadcast(TOPIC, "tick")
+        clock.advance(1)
+    assert 1.0 == pytest.approx(bus.statistics().publish_rate, rel=0.25)
+
+    clock.advance(RATE_WINDOW * 3)  # silence
+    bus.statistics()
+    clock.advance(RATE_WINDOW)
+    assert 0.0 == bus.statistics().publish_rate
+
+
+def test_publish_rate_keeps_a_bounded_history_under_many_readers(
+    manual_system: actors.ActorSystem, clock: actors.ManualClock
+) -> None:
+    from actors.pubsub._stats import RATE_SAMPLES
+
+    bus = PubSubManager.of(manual_system).ensure("rate_bus")
+    for _ in range(5_000):
+        bus.broadcast(TOPIC, "tick")
+        bus.statistics()
+        clock.advance(0.01)
+
+    assert len(bus.counters._samples) <= RATE_SAMPLES + 2
+    assert 100.0 == pytest.approx(bus.statistics().publish_rate, rel=0.1)

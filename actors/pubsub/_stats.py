@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import collections
 import threading
 from typing import Final
 
@@ -12,6 +13,10 @@ __all__ = ["InstanceCounters", "InstanceStatistics", "TopicStatistics"]
 TOPIC_LIMIT: Final = 10_000
 """Topics counted one by one; the rest are summed under :data:`OTHER_TOPICS`."""
 OTHER_TOPICS: Final = "<other topics>"
+RATE_WINDOW: Final = 10.0
+"""Seconds :attr:`InstanceStatistics.publish_rate` is measured over."""
+RATE_SAMPLES: Final = 20
+"""Samples kept per window (at most one per ``RATE_WINDOW / RATE_SAMPLES`` s)."""
 
 
 @attrs.frozen
@@ -39,8 +44,10 @@ class InstanceStatistics:
             refused by the reject policy; ``dead``: deliveries skipped because
             the subscriber had exited (it is then unsubscribed).
         dead_cleaned: subscriptions removed because their subscriber exited.
-        publish_rate: broadcasts per second (system clock) since the previous
-            snapshot (or the start).
+        publish_rate: broadcasts per second (system clock) over about the
+            last :data:`RATE_WINDOW` seconds (since the start, if younger).
+            Reading it changes nothing: every reader sees the same rate
+            however often anyone takes snapshots.
         largest_mailbox: the deepest subscriber mailbox right now (consumer lag).
         per_topic: the same counters per topic.
         restarts: incarnations of the instance actor after the first.
@@ -77,8 +84,9 @@ class InstanceCounters:
         self.dead_cleaned = 0
         self.forged = 0
         self.restarts = 0
-        self._last_published = 0
-        self._last_time: float | None = None
+        # (time, published) samples taken at snapshots, oldest first: just
+        # enough history to measure over the last window.
+        self._samples: collections.deque[tuple[float, int]] = collections.deque()
 
     def _counts(self, topic: str) -> list[int]:
         counts = self._topics.get(topic)
@@ -127,14 +135,21 @@ class InstanceCounters:
             self.restarts += 1
 
     def rate(self, published: int, now: float, started: float) -> float:
-        """Broadcasts per second since the previous call (or ``started``)."""
+        """Broadcasts per second over about the last :data:`RATE_WINDOW`
+        seconds, measured from the oldest sample still inside the window
+        (``started`` with 0 broadcasts before the first snapshot)."""
         with self._lock:
-            since = self._last_time if self._last_time is not None else started
-            count = published - self._last_published
-            self._last_published = published
-            self._last_time = now
+            samples = self._samples
+            if not samples:
+                samples.append((started, 0))
+            # Keep one sample at least a window old as the base, drop older ones.
+            while len(samples) > 1 and now - samples[1][0] >= RATE_WINDOW:
+                samples.popleft()
+            since, base = samples[0]
+            if now - samples[-1][0] >= RATE_WINDOW / RATE_SAMPLES:  # bounds the deque
+                samples.append((now, published))
         elapsed = now - since
-        return count / elapsed if elapsed > 0 else 0.0
+        return (published - base) / elapsed if elapsed > 0 else 0.0
 
     def per_topic(self) -> dict[str, TopicStatistics]:
         with self._lock:
