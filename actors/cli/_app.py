@@ -140,8 +140,9 @@ class SecurityOperationsCenter(_Consumer):
     def detail(self) -> str:
         suspects = [user for user, n in self.failures.items() if n >= 3]
         return (
-            f"{sum(self.failures.values())} failed logins, {self.violations} violations, "
-            f"{self.changes} audited changes, suspects: {', '.join(suspects) or 'none'}"
+            f"{_count(sum(self.failures.values()), 'failed login')}, "
+            f"{_count(self.violations, 'violation')}, "
+            f"{_count(self.changes, 'audited change')}, suspects: {', '.join(suspects) or 'none'}"
         )
 
 
@@ -170,7 +171,14 @@ class PerformanceMonitor(_Consumer):
 
     def detail(self) -> str:
         average = self.total_ms / self.samples if self.samples else 0.0
-        return f"avg processing {average:.1f} ms over {self.samples} samples, {self.traces} traces"
+        return (
+            f"avg processing {average:.1f} ms over {_count(self.samples, 'sample')}, "
+            f"{_count(self.traces, 'trace')}"
+        )
+
+
+def _count(n: int, noun: str) -> str:
+    return f"{n} {noun}" if n == 1 else f"{n} {noun}s"
 
 
 class IncidentResponder(_Consumer):
@@ -197,7 +205,9 @@ class IncidentResponder(_Consumer):
                 self.incidents += 1
 
     def detail(self) -> str:
-        return f"{self.incidents} incidents opened, {self.escalations} escalations"
+        return (
+            f"{_count(self.incidents, 'incident')} opened, {_count(self.escalations, 'escalation')}"
+        )
 
 
 class LifecycleFeed(actors.GenServer):
