@@ -182,9 +182,9 @@ def test_records_logged_while_publishing_in_the_same_thread_are_dropped(
     subscribe(system, "logs:app:*", probe)
     original = PubSub.broadcast
 
-    def logging_broadcast(self: PubSub, topic: str, message: Any) -> Any:
+    def logging_broadcast(self: PubSub, topic: str, message: Any, **options: Any) -> Any:
         app_logger.error("pub/sub logs while it delivers")  # would recurse forever
-        return original(self, topic, message)
+        return original(self, topic, message, **options)
 
     monkeypatch.setattr(PubSub, "broadcast", logging_broadcast)
 
@@ -261,22 +261,46 @@ def test_nothing_is_published_while_disabled_or_without_the_logging_instance(
     assert (0, 2, 0) == (handler.published, handler.skipped, handler.failed)
 
 
-def test_a_logging_instance_that_would_block_gets_nothing_and_one_warning(
-    actor_system: actors.ActorSystem,
-    app_logger: logging.Logger,
-    caplog: pytest.LogCaptureFixture,
+def test_a_full_blocking_subscriber_misses_records_instead_of_making_the_caller_wait(
+    actor_system: actors.ActorSystem, app_logger: logging.Logger
 ) -> None:
-    PubSubManager.of(actor_system).ensure(instances.LOGGING, overflow="block")
-    probe = Probe(actor_system)
-    subscribe(actor_system, "logs:app:*", probe)
-    handler = integration.install_log_handler(actor_system, logger=app_logger, service="app")
+    # A long block_timeout: waiting would show as a stall and a "failed"
+    # (timed-out) delivery, not as the drop asserted below.
+    logs = PubSubManager.of(actor_system).ensure(
+        instances.LOGGING, overflow="block", mailbox_limit=1, block_timeout=30
+    )
+    gate, entered = threading.Event(), threading.Event()
+    with Probe(actor_system) as probe:
+        stuck = _Stuck.start(gate, entered, probe, system=actor_system)
+        actors.send(stuck, "hold")
+        assert entered.wait(5)
+        subscribe(actor_system, "logs:app:*", stuck)
+        logs.subscribe("logs:app:*", probe, mailbox_limit=None)  # sees every record
+        handler = integration.install_log_handler(actor_system, logger=app_logger, service="app")
 
-    app_logger.info("one")
-    app_logger.info("two")
+        app_logger.info("one")  # fills the stuck subscriber's mailbox
+        app_logger.info("two")  # finds it full
 
-    probe.refute(ANY, timeout=0.05)
-    assert 2 == handler.skipped
-    assert 1 == caplog.text.count("overflow='block'")
+        stats = logs.statistics()
+        assert (2, 1, 0) == (handler.published, stats.dropped, stats.failed)
+        messages_seen = [probe.receive()[1].message for _ in range(2)]
+        gate.set()
+        assert ["one", "two"] == messages_seen
+        assert "one" == probe.receive()
+
+
+class _Stuck(actors.GenServer):
+    """Holds its first message until the gate opens, then forwards log messages."""
+
+    def init(self, gate: threading.Event, entered: threading.Event, probe: Probe) -> None:
+        self.gate, self.entered, self.probe = gate, entered, probe
+
+    def handle_info(self, message: Any) -> None:
+        if message == "hold":
+            self.entered.set()
+            self.gate.wait(10)  # deliberately not actors.blocking(): the mailbox fills
+            return
+        actors.send(self.probe, message[1].message)
 
 
 def test_installing_lowers_the_logger_level_and_removing_restores_it(

@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 
 import actors
-from actors import Error, Ok
+from actors import Error, Ok, pubsub
 from actors.pubsub import InstanceConfig, PubSub, PubSubManager
 from actors.testing import ANY, Probe
 
@@ -57,6 +57,30 @@ def test_block_waits_then_reports_a_timeout(
 
     assert Error("timeout", delivered=0, failed=1) == bus.broadcast(TOPIC, 3)
     assert 1 == bus.statistics().failed
+
+
+def test_a_publisher_that_must_not_wait_skips_a_full_blocking_mailbox(
+    actor_system: actors.ActorSystem, probe: Probe, held: Any
+) -> None:
+    ref, gate = held
+    # A long block_timeout: waiting would show up as a 30 s stall and a
+    # "timeout" error, not as the drop asserted below.
+    bus = _bus(actor_system, "no_wait", mailbox_limit=2, overflow="block", block_timeout=30)
+    bus.subscribe(TOPIC, ref)
+    bus.subscribe(TOPIC, probe)  # unbounded: still gets everything
+    bus.broadcast(TOPIC, 1)
+    bus.broadcast(TOPIC, 2)
+
+    result = bus.broadcast(TOPIC, 3, wait=False)
+    module_result = pubsub.local_broadcast(bus, TOPIC, 4, wait=False, system=actor_system)
+
+    assert Ok(delivered=1, dropped=1) == result == module_result
+    stats = bus.statistics()
+    assert (2, 0) == (stats.dropped, stats.failed)
+    assert [1, 2, 3, 4] == [probe.receive() for _ in range(4)]
+    gate.set()
+    assert [("handled", 1), ("handled", 2)] == [probe.receive() for _ in range(2)]
+    probe.refute(("handled", ANY), timeout=0.05)
 
 
 def test_block_delivers_once_the_subscriber_makes_room(

@@ -17,12 +17,10 @@ Three rules keep logging safe:
   publishing it would feed the subscriber its own output forever.
 * **No waiting.** :meth:`PubSubLogHandler.handle` does not take the
   handler's lock (the broadcast is thread-safe), so logging threads never
-  queue behind each other, and records are only published while
-  ``ex_esdb_logging`` has a policy that cannot block (its default,
-  ``drop_oldest``). If that instance was created with ``overflow="block"``
-  the handler publishes nothing and warns once. A subscription to
-  ``ex_esdb_logging`` that asks for ``overflow="block"`` for itself would
-  make logging callers wait when its mailbox is full: don't make one.
+  queue behind each other, and records are broadcast with ``wait=False``:
+  a subscriber whose mailbox is full under the ``block`` policy (the
+  instance's or its own subscription's) misses the record, counted as
+  dropped on the instance, rather than make the logging caller wait.
 * **No exceptions.** ``emit`` never raises; an unexpected error goes to
   :meth:`logging.Handler.handleError`.
 
@@ -109,7 +107,7 @@ class PubSubLogHandler(logging.Handler):
     Attributes:
         published: records broadcast.
         skipped: records not broadcast on purpose (disabled, no instance,
-            blocking policy, feedback).
+            feedback).
         failed: records whose broadcast returned an error.
     """
 
@@ -130,7 +128,6 @@ class PubSubLogHandler(logging.Handler):
         self.include_actors = include_actors
         self.published = self.skipped = self.failed = 0
         self._counts = threading.Lock()
-        self._warned = False
         self._installed: tuple[logging.Logger, int | None] | None = None
 
     def __repr__(self) -> str:
@@ -167,9 +164,6 @@ class PubSubLogHandler(logging.Handler):
         if not system.running or not enabled(system) or handle is None or handle.state == "stopped":
             self._count("skipped")
             return
-        if handle.config.overflow == "block":
-            self._refuse_blocking()
-            return
         level = log_level(record.levelno)
         topic = log_topic(self.service or record.name, level)
         me = current_process()
@@ -191,7 +185,7 @@ class PubSubLogHandler(logging.Handler):
             metadata=self._metadata(record),
             system=system,
         )
-        result = handle.broadcast(topic, (entry.TAG, entry))
+        result = handle.broadcast(topic, (entry.TAG, entry), wait=False)
         self._count("published" if result else "failed")
 
     def _metadata(self, record: logging.LogRecord) -> dict[str, Any]:
@@ -208,16 +202,6 @@ class PubSubLogHandler(logging.Handler):
         if record.stack_info:
             metadata["stack"] = record.stack_info
         return metadata
-
-    def _refuse_blocking(self) -> None:
-        self._count("skipped")
-        if not self._warned:
-            self._warned = True
-            logger.warning(
-                "PubSubLogHandler publishes nothing: %s is configured with overflow='block', "
-                "which could make logging callers wait",
-                instances.LOGGING,
-            )
 
     def _count(self, what: str) -> None:
         with self._counts:

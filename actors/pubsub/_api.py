@@ -101,11 +101,20 @@ def _guarded(instance: Any, system: actors.ActorSystem | None) -> PubSub | Error
 
 
 def broadcast(
-    instance: Any, topic: str, message: Any, *, system: actors.ActorSystem | None = None
+    instance: Any,
+    topic: str,
+    message: Any,
+    *,
+    system: actors.ActorSystem | None = None,
+    wait: bool = True,
 ) -> Ok | Error:
-    """Send ``message`` to every subscriber of ``topic``, on every node."""
+    """Send ``message`` to every subscriber of ``topic``, on every node.
+
+    ``wait=False``: never wait for room in a full mailbox whose policy is
+    ``block``; such a subscriber misses this message (counted as dropped).
+    """
     found = _guarded(instance, system)
-    return found if isinstance(found, Error) else found.broadcast(topic, message)
+    return found if isinstance(found, Error) else found.broadcast(topic, message, wait=wait)
 
 
 def broadcast_from(
@@ -115,18 +124,26 @@ def broadcast_from(
     message: Any,
     *,
     system: actors.ActorSystem | None = None,
+    wait: bool = True,
 ) -> Ok | Error:
     """Like :func:`broadcast`, skipping ``sender``."""
     found = _guarded(instance, system)
-    return found if isinstance(found, Error) else found.broadcast_from(sender, topic, message)
+    if isinstance(found, Error):
+        return found
+    return found.broadcast_from(sender, topic, message, wait=wait)
 
 
 def local_broadcast(
-    instance: Any, topic: str, message: Any, *, system: actors.ActorSystem | None = None
+    instance: Any,
+    topic: str,
+    message: Any,
+    *,
+    system: actors.ActorSystem | None = None,
+    wait: bool = True,
 ) -> Ok | Error:
     """Send to this node's subscribers only."""
     found = _guarded(instance, system)
-    return found if isinstance(found, Error) else found.local_broadcast(topic, message)
+    return found if isinstance(found, Error) else found.local_broadcast(topic, message, wait=wait)
 
 
 def local_broadcast_from(
@@ -136,10 +153,13 @@ def local_broadcast_from(
     message: Any,
     *,
     system: actors.ActorSystem | None = None,
+    wait: bool = True,
 ) -> Ok | Error:
     """Send to this node's subscribers only, skipping ``sender``."""
     found = _guarded(instance, system)
-    return found if isinstance(found, Error) else found.local_broadcast_from(sender, topic, message)
+    if isinstance(found, Error):
+        return found
+    return found.local_broadcast_from(sender, topic, message, wait=wait)
 
 
 def direct_broadcast(

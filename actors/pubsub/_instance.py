@@ -191,19 +191,21 @@ class PubSub:
 
     # Broadcasting ------------------------------------------------------------------
 
-    def broadcast(self, topic: str, message: Any) -> Ok | Error:
+    def broadcast(self, topic: str, message: Any, *, wait: bool = True) -> Ok | Error:
         """Send ``message`` to every subscriber of ``topic`` on every node.
 
         The adapter forwards to the other nodes first; an adapter error skips
         the local delivery (Phoenix). Never raises: see :meth:`local_broadcast`.
         """
-        return self._broadcast(topic, message, None, remote=True)
+        return self._broadcast(topic, message, None, True, wait)
 
-    def broadcast_from(self, sender: Any, topic: str, message: Any) -> Ok | Error:
+    def broadcast_from(
+        self, sender: Any, topic: str, message: Any, *, wait: bool = True
+    ) -> Ok | Error:
         """Like :meth:`broadcast`, but not to ``sender`` (on this node)."""
-        return self._broadcast(topic, message, sender, remote=True)
+        return self._broadcast(topic, message, sender, True, wait)
 
-    def local_broadcast(self, topic: str, message: Any) -> Ok | Error:
+    def local_broadcast(self, topic: str, message: Any, *, wait: bool = True) -> Ok | Error:
         """Send ``message`` to this node's subscribers of ``topic``.
 
         Returns ``Ok(delivered=n)`` (plus ``dropped=``/``dead=`` counts when
@@ -212,11 +214,17 @@ class PubSub:
         ``Error("mailbox_full", ...)`` if the reject policy refused one, or
         ``Error("invalid_topic")``. It never raises into the publisher;
         failures are logged and counted.
-        """
-        return self._broadcast(topic, message, None, remote=False)
 
-    def local_broadcast_from(self, sender: Any, topic: str, message: Any) -> Ok | Error:
-        return self._broadcast(topic, message, sender, remote=False)
+        ``wait=False`` is for publishers that must never wait (a logging
+        handler, a signal handler): a full mailbox whose policy is ``block``
+        gets nothing from this broadcast, counted as dropped.
+        """
+        return self._broadcast(topic, message, None, False, wait)
+
+    def local_broadcast_from(
+        self, sender: Any, topic: str, message: Any, *, wait: bool = True
+    ) -> Ok | Error:
+        return self._broadcast(topic, message, sender, False, wait)
 
     def direct_broadcast(self, node: str, topic: str, message: Any) -> Ok | Error:
         """Send to the subscribers on ``node`` only (this node: a local broadcast)."""
@@ -229,7 +237,9 @@ class PubSub:
             logger.exception("pub/sub %s: direct broadcast to %s failed", self.name, node)
             return Error(exc)
 
-    def _broadcast(self, topic: str, message: Any, sender: Any, *, remote: bool) -> Ok | Error:
+    def _broadcast(
+        self, topic: str, message: Any, sender: Any, remote: bool, wait: bool
+    ) -> Ok | Error:
         try:
             if topic.__class__ is not str or not topic or is_pattern(topic):
                 return self._invalid(topic)
@@ -241,7 +251,7 @@ class PubSub:
                     logger.warning("pub/sub %s: adapter broadcast failed: %r", self.name, sent)
                     return sent
             exclude = None if sender is None else _process_of(sender, self.system)
-            return self.dispatch(topic, message, exclude)
+            return self.dispatch(topic, message, exclude, wait)
         except Exception as exc:
             logger.exception("pub/sub %s: broadcast on %r failed", self.name, topic)
             self.counters.record(str(topic), 0, 0, 1, 0, 0)
@@ -251,7 +261,9 @@ class PubSub:
         logger.warning("pub/sub %s: cannot broadcast on topic %r", self.name, topic)
         return Error("invalid_topic", topic=topic)
 
-    def dispatch(self, topic: str, message: Any, exclude: Process | None = None) -> Ok | Error:
+    def dispatch(
+        self, topic: str, message: Any, exclude: Process | None = None, wait: bool = True
+    ) -> Ok | Error:
         """The fan-out, in the publisher's thread. ``topic`` is trusted here."""
         targets = self.table.targets(topic)
         if exclude is None:
@@ -273,7 +285,7 @@ class PubSub:
             if exclude is not None and sub.proc is exclude:
                 continue
             if queue is not None and len(queue) >= limit:
-                outcome, deadline = self._overflow(sub, message, deadline)
+                outcome, deadline = self._overflow(sub, message, deadline, wait)
                 if outcome == "delivered":
                     delivered += 1
                 elif outcome == "replaced":
@@ -315,13 +327,15 @@ class PubSub:
         return delivered_ok(delivered)
 
     def _overflow(
-        self, sub: Subscription, message: Any, deadline: float | None
+        self, sub: Subscription, message: Any, deadline: float | None, wait: bool
     ) -> tuple[str, float | None]:
         """A full subscriber mailbox: apply the subscription's policy."""
         proc = sub.proc
         assert isinstance(proc, Mailbox)
         policy = sub.overflow
         if policy == "block":
+            if not wait:
+                return "dropped", deadline  # the publisher asked never to wait
             if proc is current_process():
                 return "failed", deadline  # waiting for room in our own mailbox never ends
             now = time.monotonic()
