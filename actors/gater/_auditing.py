@@ -18,6 +18,7 @@ from typing import Any, Final
 import actors
 from actors import messages, pubsub
 from actors.audit import Auditor, encode_payload
+from actors.gater._once import start_link_once
 from actors.pubsub import instances
 
 __all__ = ["AUDITOR_NAME", "GaterAuditor", "encode_message", "start_auditor"]
@@ -68,9 +69,4 @@ class GaterAuditor(Auditor):
 def start_auditor(path: str | os.PathLike[str] | None = None) -> actors.Ref[Any] | None:
     """Child-spec start function: the system's one gater auditor, or ``None``
     (ignored) if another tree already runs it."""
-    if actors.whereis(AUDITOR_NAME) is not None:
-        return None
-    try:
-        return GaterAuditor.start_link(path, name=AUDITOR_NAME)
-    except actors.AlreadyStarted:  # another tree won the race
-        return None
+    return start_link_once(GaterAuditor, path, name=AUDITOR_NAME)

@@ -36,6 +36,7 @@ from actors.gater._integration import (
     publish,
     resolve_system,
 )
+from actors.gater._once import start_link_once
 from actors.pubsub import InstanceStatistics, PubSubManager, instances
 
 __all__ = [
@@ -383,28 +384,20 @@ def integration_children(
     )
     return [
         sv.child_spec(
-            "health_broadcaster", _start_once, HealthBroadcaster, health, HEALTH_BROADCASTER_NAME
+            "health_broadcaster",
+            start_link_once,
+            HealthBroadcaster,
+            interval=health,
+            name=HEALTH_BROADCASTER_NAME,
         ),
         sv.child_spec(
             "metrics_broadcaster",
-            _start_once,
+            start_link_once,
             MetricsBroadcaster,
-            metrics,
-            METRICS_BROADCASTER_NAME,
+            interval=metrics,
+            name=METRICS_BROADCASTER_NAME,
         ),
     ]
-
-
-def _start_once(cls: type[_Periodic], interval: float, name: str) -> actors.Ref[Any] | None:
-    """Child-spec start function: the system's one broadcaster of this kind,
-    or ``None`` (ignored, as OTP's ``:ignore``) when another tree runs it, so
-    a second gater tree neither fails to start nor publishes twice."""
-    if actors.whereis(name) is not None:
-        return None
-    try:
-        return cls.start_link(interval=interval, name=name)
-    except actors.AlreadyStarted:  # another tree won the race
-        return None
 
 
 def start_broadcasters(

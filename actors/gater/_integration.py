@@ -328,11 +328,13 @@ def _text(what: str, value: Any) -> str:
     return value
 
 
-def _map(what: str, value: Any) -> dict[str, Any]:
-    if value is None:
+def _map(what: str, value: Any, *, required: bool = False) -> dict[str, Any]:
+    """A copy of ``value``; ``None`` is ``{}`` unless ``required``."""
+    if value is None and not required:
         return {}
     if not isinstance(value, Mapping):
-        msg = f"{what} must be a mapping or None, got {type(value).__name__} {value!r}"
+        expected = "a mapping" if required else "a mapping or None"
+        msg = f"{what} must be {expected}, got {type(value).__name__} {value!r}"
         raise TypeError(msg)
     return dict(value)
 
@@ -490,12 +492,9 @@ def broadcast_system_config(
     """
     system = resolve_system(system)
     previous = None if previous_config is None else _map("previous_config", previous_config)
-    if not isinstance(changes, Mapping):
-        msg = f"changes must be a mapping, got {type(changes).__name__} {changes!r}"
-        raise TypeError(msg)
     payload = messages.system_config(
         _text("component", component),
-        _map("changes", changes),
+        _map("changes", changes, required=True),
         previous_config=previous,
         changed_by=_text("changed_by", changed_by),
         system=system,
@@ -721,13 +720,10 @@ def broadcast_diagnostic(
         TypeError, ValueError: wrong argument types, or data that is not JSON.
     """
     system = resolve_system(system)
-    if not isinstance(data, Mapping):
-        msg = f"data must be a mapping, got {type(data).__name__} {data!r}"
-        raise TypeError(msg)
     payload = messages.debug_trace(
         _text("component", component),
         _text("diagnostic_type", diagnostic_type),
-        _map("data", data),
+        _map("data", data, required=True),
         system=system,
     )
     target = _topic(topic, "diagnostics")
