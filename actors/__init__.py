@@ -27,6 +27,7 @@ from actors._api import (
 )
 from actors._blocking import blocking
 from actors._clock import Clock, ManualClock, SystemClock
+from actors._current import current_system
 from actors._errors import ActorError, AlreadyStarted, CallError, NoProcError, StartError
 from actors._genserver import GenServer
 from actors._lifecycle import ProcessLifecycle
@@ -69,6 +70,7 @@ __all__ = [
     "cancel_timer",
     "cast",
     "current",
+    "current_system",
     "default_system",
     "demonitor",
     "exit",

@@ -1,9 +1,9 @@
 """The module-level functions: call, cast, send, stop, monitor, link, timers.
 
 Every function accepts a *target*: a :class:`~actors.Ref`, a registered name
-(looked up in ``system``, else the calling actor's system, else the default
-system), a :class:`~actors.testing.Probe`, or anything with an
-``__actor_process__()`` method (supervisor handles).
+(looked up in ``system``, else in :func:`actors.current_system`), a
+:class:`~actors.testing.Probe`, or anything with an ``__actor_process__()``
+method (supervisor handles).
 """
 
 from __future__ import annotations
@@ -11,6 +11,7 @@ from __future__ import annotations
 from typing import Any
 
 from actors._blocking import blocking
+from actors._current import resolve_system
 from actors._errors import CallError, NoProcError
 from actors._future import ReplyFuture
 from actors._mailbox import Call, Caller, Cast
@@ -19,7 +20,7 @@ from actors._reasons import KILL, NOPROC
 from actors._ref import Ref
 from actors._registry import check_name
 from actors._server import ServerProcess
-from actors._system import ActorSystem, default_system
+from actors._system import ActorSystem
 from actors._timers import TimerRef
 
 __all__ = [
@@ -41,13 +42,6 @@ __all__ = [
 ]
 
 
-def _system_for(system: ActorSystem | None) -> ActorSystem:
-    if system is not None:
-        return system
-    proc = current_process()
-    return proc.system if proc is not None else default_system()
-
-
 def resolve(target: Any, system: ActorSystem | None = None) -> Process | None:
     """The process behind ``target``; ``None`` if it is a name nobody holds.
 
@@ -64,7 +58,7 @@ def resolve(target: Any, system: ActorSystem | None = None) -> Process | None:
         return target
     if isinstance(target, str | tuple):
         check_name(target)
-        return _system_for(system).lookup(target)
+        return resolve_system(system).lookup(target)
     from actors._genserver import GenServer
 
     if isinstance(target, GenServer):
@@ -79,8 +73,15 @@ def resolve(target: Any, system: ActorSystem | None = None) -> Process | None:
 def _resolve_or_raise(target: Any, system: ActorSystem | None) -> Process:
     proc = resolve(target, system)
     if proc is None:
-        raise NoProcError(target)
+        raise NoProcError(target, system=_searched(target, system))
     return proc
+
+
+def _searched(target: Any, system: ActorSystem | None) -> str | None:
+    """The name of the system a name lookup searched (for error messages)."""
+    if isinstance(target, str | tuple):
+        return resolve_system(system).name
+    return None
 
 
 def _check_timeout(timeout: object, what: str) -> float | None:
@@ -109,7 +110,7 @@ def call(
     wait = _check_timeout(timeout, "call")
     proc = resolve(target, system)
     if proc is None or not proc.alive:
-        raise CallError(NOPROC, target, request)
+        raise CallError(NOPROC, target, request, system=_searched(target, system))
     me = current_process()
     if proc is me:
         raise CallError("calling_self", target, request)
@@ -188,7 +189,7 @@ def stop(
     wait = _check_timeout(timeout, "stop")
     proc = resolve(target, system)
     if proc is None or not proc.alive:
-        raise CallError(NOPROC, target)
+        raise CallError(NOPROC, target, system=_searched(target, system))
     if proc is current_process():
         raise CallError("calling_self", target)
     if not isinstance(proc, ServerProcess):
@@ -208,7 +209,7 @@ def stop(
 def whereis(name: Any, system: ActorSystem | None = None) -> Any:
     """The ref registered under ``name``, or ``None``."""
     check_name(name)
-    return _system_for(system).whereis(name)
+    return resolve_system(system).whereis(name)
 
 
 def current() -> Any:
@@ -309,7 +310,7 @@ def send_after(
     silently (as Erlang cancels timers of dead processes).
     """
     proc = resolve(target, system)
-    owner = proc.system if proc is not None else _system_for(system)
+    owner = proc.system if proc is not None else resolve_system(system)
     if isinstance(target, str | tuple) or proc is None:
         check_name(target)
 

@@ -34,20 +34,24 @@ class CallError(ActorError):
         request: the request that was sent, if any.
     """
 
-    def __init__(self, reason: Any, target: Any = None, request: Any = None) -> None:
+    def __init__(
+        self, reason: Any, target: Any = None, request: Any = None, *, system: str | None = None
+    ) -> None:
         self.reason = reason
         self.target = target
         self.request = request
+        self.system = system
         super().__init__(reason)
         if isinstance(reason, BaseException):
             # Show the server's crash under "The above exception was the direct cause".
             self.__cause__ = reason
 
     def __str__(self) -> str:
-        return f"call to {_describe(self.target)} failed: {format_reason(self.reason)}"
+        where = f" in actor system {self.system!r}" if self.system is not None else ""
+        return f"call to {_describe(self.target)}{where} failed: {format_reason(self.reason)}"
 
     def __reduce__(self) -> tuple[Any, ...]:
-        return (type(self), (self.reason, self.target, self.request))
+        return (_rebuild_call_error, (self.reason, self.target, self.request, self.system))
 
 
 class StartError(ActorError):
@@ -85,31 +89,61 @@ class AlreadyStarted(StartError):
         super().__init__(name, "already_started")
 
     def __str__(self) -> str:
-        return f"an actor is already registered as {self.name!r}: {self.ref}"
+        return f"an actor is already registered as {_short_repr(self.name)}: {self.ref}"
 
     def __reduce__(self) -> tuple[Any, ...]:
         return (type(self), (self.name, self.ref))
 
 
 class NoProcError(ActorError):
-    """No actor is registered under a name (Erlang's ``badarg`` on send)."""
+    """No actor is registered under a name (Erlang's ``badarg`` on send).
 
-    def __init__(self, target: Any, detail: str = "") -> None:
+    Attributes:
+        target: the name (or ref) that was asked for.
+        detail: why, when there is more to say.
+        system: the name of the actor system that was searched, if known.
+    """
+
+    def __init__(self, target: Any, detail: str = "", *, system: str | None = None) -> None:
         self.target = target
         self.detail = detail
+        self.system = system
         super().__init__(target)
 
     def __str__(self) -> str:
+        where = f" in actor system {self.system!r}" if self.system is not None else ""
         suffix = f" ({self.detail})" if self.detail else ""
-        return f"no actor registered as {self.target!r}{suffix}"
+        return f"no actor registered as {_short_repr(self.target)}{where}{suffix}"
 
     def __reduce__(self) -> tuple[Any, ...]:
-        return (type(self), (self.target, self.detail))
+        return (_rebuild_noproc, (self.target, self.detail, self.system))
+
+
+def _rebuild_call_error(reason: Any, target: Any, request: Any, system: str | None) -> CallError:
+    return CallError(reason, target, request, system=system)
+
+
+def _rebuild_noproc(target: Any, detail: str, system: str | None) -> NoProcError:
+    return NoProcError(target, detail, system=system)
+
+
+DESCRIBE_LIMIT = 200
+"""Characters of a target's repr kept in error messages (a huge name is cut)."""
+
+
+def _short_repr(value: Any) -> str:
+    text = repr(value)
+    if len(text) > DESCRIBE_LIMIT:
+        text = f"{text[:DESCRIBE_LIMIT]}... ({len(text)} characters)"
+    return text
 
 
 def _describe(target: Any) -> str:
     if isinstance(target, str):
-        return repr(target)
+        return _short_repr(target)
     if isinstance(target, type):
         return target.__name__
-    return str(target)
+    text = str(target)
+    if len(text) > DESCRIBE_LIMIT:
+        text = f"{text[:DESCRIBE_LIMIT]}... ({len(text)} characters)"
+    return text

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any, ClassVar, Self
 
 import pykka
 
+from actors._current import resolve_system
 from actors._errors import StartError
 from actors._future import ReplyFuture
 from actors._ids import ExitFlag, next_urn
@@ -21,7 +22,6 @@ from actors._mailbox import Caller
 from actors._process import current_process
 from actors._registry import check_name
 from actors._server import ServerProcess
-from actors._system import default_system
 
 if TYPE_CHECKING:
     from actors._ref import Ref
@@ -161,8 +161,10 @@ class GenServer(pykka.Actor):
         Args:
             name: register the actor under this name (a ``str`` or a tuple of
                 hashables) in its system while it lives.
-            system: the :class:`~actors.ActorSystem`; defaults to the system
-                of the calling actor, else :func:`~actors.default_system`.
+            system: the :class:`~actors.ActorSystem`; default
+                :func:`actors.current_system` (the calling actor's system,
+                else the innermost ``with ActorSystem()`` block's, else the
+                default system).
             runtime: ``"pooled"`` or ``"thread"``; defaults to the class's
                 :attr:`runtime`, else the system's default.
 
@@ -208,8 +210,7 @@ class GenServer(pykka.Actor):
         if link and current is None:
             msg = f"{cls.__name__}.start_link() must be called from inside an actor; use start()"
             raise RuntimeError(msg)
-        if system is None:
-            system = current.system if current is not None else default_system()
+        system = resolve_system(system)
         launcher = system.runtime_named(runtime if runtime is not None else cls.runtime)
         if name is not None:
             check_name(name)

@@ -16,12 +16,14 @@ import socket
 import threading
 import time
 from collections.abc import Callable
+from contextvars import Token
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, Final
 
 import attrs
 
 from actors._clock import Clock, SystemClock
+from actors._current import enter_system, exit_system
 from actors._errors import StartError
 from actors._lifecycle import ProcessLifecycle
 from actors._pool import WorkerPool
@@ -134,6 +136,7 @@ class ActorSystem:
         self.timers = TimerService(self.clock, f"actors-{self.name}-timer")
         self._listeners: tuple[LifecycleListener, ...] = ()
         self._dead_letters = _Counter()
+        self._entered: list[Token[ActorSystem | None]] = []
         self.extensions: dict[str, Any] = {}
         """Per-system singletons of higher layers (e.g. the PubSubManager)."""
 
@@ -141,10 +144,17 @@ class ActorSystem:
         return f"<ActorSystem {self.name!r} {self._state}, {len(self._live)} actors>"
 
     def __enter__(self) -> ActorSystem:
+        """Make this the current system for the block (see :func:`actors.current_system`)."""
+        self._entered.append(enter_system(self))
         return self
 
     def __exit__(self, *exc_info: object) -> None:
-        self.shutdown()
+        """Shut the system down and restore the system that was current before."""
+        try:
+            self.shutdown()
+        finally:
+            if self._entered:
+                exit_system(self._entered.pop())
 
     # Runtimes ------------------------------------------------------------------
 

@@ -34,9 +34,9 @@ from actors.gater._integration import (
     health_broadcast_interval,
     metrics_broadcast_interval,
     publish,
-    resolve_system,
 )
 from actors.gater._once import start_link_once
+from actors.lowlevel import resolve_system
 from actors.pubsub import InstanceStatistics, PubSubManager, instances
 
 __all__ = [

@@ -44,7 +44,7 @@ import attrs
 
 import actors
 from actors import messages
-from actors._process import current_process
+from actors.lowlevel import resolve_system
 from actors.pubsub import PubSubManager, instances
 
 __all__ = [
@@ -153,17 +153,6 @@ class _State:
 _SENT: Final = 0
 _FAILED: Final = 1
 _DISABLED: Final = 2
-
-
-def resolve_system(system: actors.ActorSystem | None) -> actors.ActorSystem:
-    """``system``, else the calling actor's system, else the default system."""
-    if system is not None:
-        if not isinstance(system, actors.ActorSystem):
-            msg = f"system must be an actors.ActorSystem, got {type(system).__name__}"
-            raise TypeError(msg)
-        return system
-    proc = current_process()
-    return proc.system if proc is not None else actors.default_system()
 
 
 def _state(system: actors.ActorSystem) -> _State:

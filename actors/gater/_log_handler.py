@@ -37,7 +37,8 @@ from typing import Any, Final
 import actors
 from actors import messages
 from actors._process import current_process
-from actors.gater._integration import enabled, resolve_system
+from actors.gater._integration import enabled
+from actors.lowlevel import resolve_system
 from actors.pubsub import InvalidTopic, PubSubManager, instances
 
 __all__ = [

@@ -18,9 +18,9 @@ from typing import Any, Final
 
 import actors
 import supervision as sv
-from actors._process import current_process
 from actors.gater._auditing import start_auditor
 from actors.gater._broadcasters import integration_children
+from actors.lowlevel import current_process, resolve_system
 from actors.pubsub import PubSubManager, instances
 
 __all__ = [
@@ -103,9 +103,7 @@ def start(
             default 30 s; ``"metrics_broadcast_interval"``, default 60 s).
         extra: more children after those.
     """
-    if system is None:
-        proc = current_process()
-        system = proc.system if proc is not None else actors.default_system()
+    system = resolve_system(system)
     existing = actors.whereis(name, system)
     if existing is not None:
         return existing  # type: ignore[no-any-return]

@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Any, Final, TypeVar
 
 import attrs
 
-from actors._process import current_process
+from actors.lowlevel import resolve_system
 
 if TYPE_CHECKING:
     from actors._system import ActorSystem
@@ -213,22 +213,6 @@ def new_id(prefix: str = "") -> str:
 
 
 # System resolution -------------------------------------------------------------
-
-
-def resolve_system(system: ActorSystem | None) -> ActorSystem:
-    """The system a factory or verifier reads time, node and secrets from.
-
-    The explicit argument wins, then the calling actor's system, then
-    :func:`actors.default_system` (which creates no threads).
-    """
-    if system is not None:
-        return system
-    proc = current_process()
-    if proc is not None:
-        return proc.system
-    from actors._system import default_system
-
-    return default_system()
 
 
 def stamp(system: ActorSystem, timestamp: datetime | None) -> datetime:

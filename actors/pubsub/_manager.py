@@ -19,10 +19,10 @@ from typing import Any, Final
 import actors
 from actors import messages
 from actors._intensity import RestartIntensity
-from actors._process import current_process
 from actors._reasons import is_normal_exit
 from actors._result import Error, Ok
 from actors._server import ServerProcess
+from actors.lowlevel import resolve_system
 from actors.pubsub import instances
 from actors.pubsub._adapter import Adapter, LocalAdapter
 from actors.pubsub._config import InstanceConfig
@@ -50,11 +50,13 @@ class PubSubManager:
 
     @classmethod
     def of(cls, system: actors.ActorSystem | None = None) -> PubSubManager:
-        """The manager of ``system`` (default: the calling actor's system, else
-        the default system), created on first use."""
-        if system is None:
-            proc = current_process()
-            system = proc.system if proc is not None else actors.default_system()
+        """The manager of ``system`` (default: :func:`actors.current_system`),
+        created on first use.
+
+        Raises:
+            TypeError: ``system`` is not an :class:`~actors.ActorSystem`.
+        """
+        system = resolve_system(system)
         with _CREATE_LOCK:
             manager = system.extensions.get(_EXTENSION)
             if manager is None:

@@ -10,9 +10,9 @@ from typing import TYPE_CHECKING, Any
 
 from actors._api import resolve
 from actors._blocking import blocking
+from actors._current import resolve_system
 from actors._process import MonitorRef, Process
 from actors._reasons import KILLED, NOPROC
-from actors._system import default_system
 from actors.testing._match import ANY, matches
 
 if TYPE_CHECKING:
@@ -36,14 +36,15 @@ class Probe(Process):
     compensated. Use it as a context manager to close it at the end.
 
     Args:
-        system: the system whose names it resolves (default: the default system).
+        system: the system whose names it resolves (default:
+            :func:`actors.current_system`).
         name: optionally register the probe under a name.
     """
 
     __slots__ = ("_cond", "_messages")
 
     def __init__(self, system: ActorSystem | None = None, name: Any = None) -> None:
-        owner = system if system is not None else default_system()
+        owner = resolve_system(system)
         super().__init__(owner, name, f"probe-{next(_numbers)}")
         self._cond = threading.Condition(threading.Lock())
         self._messages: deque[Any] = deque()

@@ -18,6 +18,7 @@ from typing import Any
 
 import pytest
 
+from actors._current import using_system
 from actors._system import ActorSystem
 from actors.testing._leaks import ThreadWatch
 
@@ -61,6 +62,9 @@ def actor_system_factory(actor_runtime: str) -> Iterator[Callable[..., ActorSyst
 
 
 @pytest.fixture
-def actor_system(actor_system_factory: Callable[..., ActorSystem]) -> ActorSystem:
-    """A fresh actor system for this test (see the module docstring)."""
-    return actor_system_factory()
+def actor_system(actor_system_factory: Callable[..., ActorSystem]) -> Iterator[ActorSystem]:
+    """A fresh actor system for this test (see the module docstring). It is
+    the current system while the test runs, so ``actors.call("name", ...)``
+    without ``system=`` looks it up there."""
+    with using_system(actor_system_factory()) as system:
+        yield system
