@@ -80,6 +80,10 @@ class GenServer(pykka.Actor):
     runtime: ClassVar[str | None] = None
     """``"pooled"`` or ``"thread"``; ``None`` uses the system's default."""
 
+    component: ClassVar[str | None] = None
+    """What lifecycle events, logs and trees call actors of this class;
+    ``None`` uses the class name."""
+
     _class_idle_timeout: ClassVar[float | None] = None
 
     _has_terminate: ClassVar[bool] = False
@@ -219,9 +223,12 @@ class GenServer(pykka.Actor):
         except Exception as exc:
             raise StartError(cls, exc) from exc
         parent = current if link else None
+        context = None
+        if isinstance(parent, ServerProcess) and parent.handover is not None:
+            context, parent.handover = parent.handover, None  # one child takes it
         proc = actor.actor_inbox
         assert isinstance(proc, ServerProcess)
-        proc.bind(actor, system, name, launcher.name, parent)
+        proc.bind(actor, system, name, launcher.name, parent, context)
         actor._proc = proc
         actor._actor_ref = proc.ref
         system.register(proc)

@@ -1,43 +1,61 @@
-"""Lifecycle events: the record every start, stop, crash and restart produces (D12).
+"""Lifecycle events: the record every start, stop, crash and restart produces.
 
-The actor core emits ``started``, ``stopped`` and ``crashed``; supervisors add
-``restarted``, ``child_start_failed``, ``max_restarts_reached`` and
-``shutdown``. Listeners registered on an :class:`~actors.ActorSystem` receive
-each record synchronously, in the thread where the event happened; the
-pub/sub layer turns them into broadcasts on the lifecycle instance and the
-auditor writes them to the audit log.
+The actor core emits ``started``, ``stopped`` and ``crashed``; layers above
+register the event types they add (supervisors: ``restarted``,
+``child_start_failed``, ``max_restarts_reached``, ``shutdown``; the cluster:
+node events) with :func:`register_event_type`, so that readers such as the
+audit log know every type without importing those layers. Listeners
+registered on an :class:`~actors.ActorSystem` receive each record; the
+gater turns them into broadcasts on its lifecycle instance and the auditor
+writes them to the audit log.
 """
 
 from __future__ import annotations
 
+import threading
 from datetime import datetime
 from typing import ClassVar, Final
 
 import attrs
 
 __all__ = [
-    "CHILD_START_FAILED",
+    "CORE_EVENT_TYPES",
     "CRASHED",
-    "EVENT_TYPES",
-    "MAX_RESTARTS_REACHED",
-    "RESTARTED",
-    "SHUTDOWN",
     "STARTED",
     "STOPPED",
     "ProcessLifecycle",
+    "event_types",
+    "register_event_type",
 ]
 
 STARTED: Final = "started"
 STOPPED: Final = "stopped"
 CRASHED: Final = "crashed"
-RESTARTED: Final = "restarted"
-CHILD_START_FAILED: Final = "child_start_failed"
-MAX_RESTARTS_REACHED: Final = "max_restarts_reached"
-SHUTDOWN: Final = "shutdown"
 
-EVENT_TYPES: Final = frozenset(
-    {STARTED, STOPPED, CRASHED, RESTARTED, CHILD_START_FAILED, MAX_RESTARTS_REACHED, SHUTDOWN}
-)
+CORE_EVENT_TYPES: Final = frozenset({STARTED, STOPPED, CRASHED})
+
+_types_lock = threading.Lock()
+_event_types: frozenset[str] = CORE_EVENT_TYPES
+
+
+def register_event_type(event_type: str) -> str:
+    """Declare a lifecycle event type a layer emits; returns it. Idempotent.
+
+    Raises:
+        ValueError: ``event_type`` is not a non-empty lowercase identifier.
+    """
+    global _event_types
+    if not isinstance(event_type, str) or not event_type.isidentifier() or not event_type.islower():
+        msg = f"a lifecycle event type must be a lowercase identifier, got {event_type!r}"
+        raise ValueError(msg)
+    with _types_lock:
+        _event_types = _event_types | {event_type}
+    return event_type
+
+
+def event_types() -> frozenset[str]:
+    """Every lifecycle event type registered so far (the core's included)."""
+    return _event_types
 
 
 @attrs.frozen(kw_only=True)
@@ -45,7 +63,7 @@ class ProcessLifecycle:
     """What happened to one actor, when, and why.
 
     Attributes:
-        event_type: one of :data:`EVENT_TYPES`.
+        event_type: one of :func:`event_types`.
         component: the actor's class name (ExESDB calls it ``module``).
         actor_id: the actor's URN (ExESDB calls it ``pid``).
         name: its registered name, if any.
@@ -66,7 +84,6 @@ class ProcessLifecycle:
     """Broadcast as ``("process_lifecycle_event", event)``."""
     SCHEMA: ClassVar[int] = 2
     """Schema 1 was ExESDB's shape (``pid``, ``module``, ``event``); 2 is this one."""
-    INSTANCE: ClassVar[str] = "ex_esdb_lifecycle"
 
     event_type: str
     component: str

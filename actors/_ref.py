@@ -45,6 +45,11 @@ class Ref(pykka.ActorRef[A]):
         return self.actor_urn
 
     @property
+    def component(self) -> str:
+        """What lifecycle events and trees call this actor's class."""
+        return self._process.component
+
+    @property
     def system(self) -> ActorSystem:
         return self._process.system
 

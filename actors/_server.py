@@ -26,7 +26,6 @@ from __future__ import annotations
 
 import logging
 import threading
-from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, Final
 
 from actors import _lifecycle as lifecycle
@@ -49,6 +48,7 @@ from actors._process import CurrentSlot, Process, current_slot
 from actors._reasons import KILLED, NORMAL, format_reason, is_normal_exit
 from actors._ref import Ref
 from actors._runqueue import RunQueue, new_parking_lot
+from actors._startctx import CrashHook, StartContext
 from actors._tracebacks import format_crash
 
 if TYPE_CHECKING:
@@ -105,15 +105,13 @@ class ServerProcess(Mailbox):
         "_stop_reason",
         "_stop_waiters",
         "actor",
-        "child_decider",
-        "child_id",
         "component",
-        "decider",
+        "context",
+        "handover",
         "idle_timeout",
         "parent",
         "ref",
         "runtime",
-        "starting_child",
         "stopped",
     )
 
@@ -130,12 +128,17 @@ class ServerProcess(Mailbox):
         name: Any,
         runtime: str,
         parent: Process | None,
+        context: StartContext | None = None,
     ) -> None:
-        """Complete the process once the actor is about to start."""
+        """Complete the process once the actor is about to start.
+
+        ``context`` is what the parent handed over (see
+        :mod:`actors._startctx`): labels for lifecycle events and a crash hook.
+        """
         Process.__init__(self, system, name, actor.actor_urn)
         self.actor: GenServer | None = actor
         self.stopped: threading.Event = actor.actor_stopped
-        self.component = type(actor).__name__
+        self.component = type(actor).component or type(actor).__name__
         self.runtime = runtime
         self.parent = parent
         self._phase = STARTING
@@ -151,13 +154,8 @@ class ServerProcess(Mailbox):
         self._idle_timer: TimerRef | None = None
         self._idle_checks = 0
         self.idle_timeout: float | None = actor._class_idle_timeout
-        self.child_decider: Callable[[BaseException], str] | None = None
-        # A supervisor's decider applies to its children (Akka's directives);
-        # the id it is starting us under names us in lifecycle events.
-        supervisor = parent if isinstance(parent, ServerProcess) else None
-        self.decider = supervisor.child_decider if supervisor is not None else None
-        self.child_id: Any = supervisor.starting_child if supervisor is not None else None
-        self.starting_child: Any = None
+        self.context = context
+        self.handover: StartContext | None = None
         self._own_runq: RunQueue | None = None
         # Stopping an idle pooled actor without a terminate callback runs no
         # user code, so the stopping thread may finish it itself (no handoff).
@@ -490,18 +488,18 @@ class ServerProcess(Mailbox):
 
     # Exiting ---------------------------------------------------------------------
 
-    def _resume(self, exc: Exception) -> bool:
-        """Ask the supervisor's decider; on ``"resume"`` keep the state and
-        drop the failing message (its caller gets CallError)."""
-        assert self.decider is not None
+    def _resume(self, hook: CrashHook, exc: Exception) -> bool:
+        """Ask the parent's crash hook (once per crash, in this thread); on
+        ``True`` keep the state and drop the failing message (its caller gets
+        CallError)."""
         try:
-            directive = self.decider(exc)
-        except Exception:
-            logger.exception("%s: the supervisor's decider raised; crashing instead", self)
+            resume = hook(exc)
+        except BaseException:
+            logger.exception("%s: the crash hook of its parent raised; crashing instead", self)
             return False
-        if directive != "resume":
+        if resume is not True:
             return False
-        logger.warning("%s: resumed after %s (supervisor decider)", self, format_reason(exc))
+        logger.warning("%s: resumed after %s (its parent's decision)", self, format_reason(exc))
         caller = self._current_caller
         if caller is not None:
             self._current_caller = None
@@ -526,7 +524,13 @@ class ServerProcess(Mailbox):
         if self._phase == DEAD:
             logger.debug("%s: callback raised after the actor was killed: %r", self, exc)
             return
-        if self.decider is not None and isinstance(exc, Exception) and self._resume(exc):
+        context = self.context
+        if (
+            context is not None
+            and context.on_crash is not None
+            and isinstance(exc, Exception)
+            and self._resume(context.on_crash, exc)
+        ):
             return
         self._phase = EXITING
         reason: BaseException = exc

@@ -269,12 +269,16 @@ class ActorSystem:
         """
         if not self._listeners:
             return
+        context = getattr(proc, "context", None)
         if supervisor is None:
-            parent = getattr(proc, "parent", None)
-            if parent is not None:
-                supervisor = parent.name if parent.name is not None else parent.id
-        if child_id is None:
-            child_id = getattr(proc, "child_id", None)
+            if context is not None and context.supervisor is not None:
+                supervisor = context.supervisor
+            else:
+                parent = getattr(proc, "parent", None)
+                if parent is not None:
+                    supervisor = parent.name if parent.name is not None else parent.id
+        if child_id is None and context is not None:
+            child_id = context.child_id
         self.lifecycle(
             event_type,
             component=str(getattr(proc, "component", type(proc).__name__)),

@@ -12,6 +12,11 @@ or adopts them.
 * :func:`resolve_system`, :func:`using_system`: the one system resolver
   (see :func:`actors.current_system`).
 * :class:`Process`, :class:`MonitorRef`: the process record and its monitors.
+* :class:`StartContext`, :func:`handing_over`, :func:`adopt`: what a parent
+  (a supervisor) hands to the actor it starts: labels for its lifecycle
+  events and a crash hook.
+* :func:`register_event_type`, :func:`lifecycle_event_types`: the lifecycle
+  event types layers add to the core's ``started``/``stopped``/``crashed``.
 """
 
 from __future__ import annotations
@@ -20,17 +25,27 @@ from typing import TYPE_CHECKING, Any
 
 from actors._api import resolve as _resolve
 from actors._current import resolve_system, using_system
+from actors._lifecycle import event_types as lifecycle_event_types
+from actors._lifecycle import register_event_type
 from actors._process import MonitorRef, Process, current_process
+from actors._startctx import CrashHook, StartContext, adopt, handing_over
 
 if TYPE_CHECKING:
     from actors._system import ActorSystem
 
 __all__ = [
+    "CrashHook",
     "MonitorRef",
     "Process",
+    "StartContext",
+    "actor_of",
+    "adopt",
     "current_process",
+    "handing_over",
+    "lifecycle_event_types",
     "lookup",
     "process_of",
+    "register_event_type",
     "resolve_system",
     "using_system",
 ]
@@ -45,6 +60,18 @@ def process_of(target: Any, system: ActorSystem | None = None) -> Process | None
         TypeError: ``target`` cannot name an actor.
     """
     return _resolve(target, system)
+
+
+def actor_of(target: Any) -> Any:
+    """The GenServer object behind ``target`` while it is alive, else ``None``.
+
+    For reading an actor's own thread-safe state from another thread
+    without a round trip (a supervisor handle reads its child table so).
+    """
+    from actors._server import ServerProcess
+
+    proc = _resolve(target)
+    return proc.actor if isinstance(proc, ServerProcess) and proc.alive else None
 
 
 def lookup(name: Any, system: ActorSystem | None = None) -> Process | None:

@@ -20,7 +20,6 @@ from supervision._api import (
     terminate_child,
     which_children,
 )
-from supervision._dynamic import DynamicSupervisor
 from supervision._errors import (
     AlreadyPresent,
     ChildAlreadyStarted,
@@ -32,12 +31,25 @@ from supervision._errors import (
     Running,
     SupervisorError,
 )
+from supervision._events import (
+    CHILD_START_FAILED,
+    EVENT_TYPES,
+    MAX_RESTARTS_REACHED,
+    RESTARTED,
+    SHUTDOWN,
+)
+from supervision._intensity import RestartIntensity
 from supervision._spec import Backoff, ChildSpec, child_spec
-from supervision._supervisor import AUTO_SHUTDOWN, STRATEGIES, Supervisor
+from supervision._supervisor import AUTO_SHUTDOWN, STRATEGIES, DynamicSupervisor, Supervisor
 from supervision._tree import TreeNode, format_tree, tree
 
 __all__ = [
     "AUTO_SHUTDOWN",
+    "CHILD_START_FAILED",
+    "EVENT_TYPES",
+    "MAX_RESTARTS_REACHED",
+    "RESTARTED",
+    "SHUTDOWN",
     "STRATEGIES",
     "AlreadyPresent",
     "Backoff",
@@ -49,6 +61,7 @@ __all__ = [
     "MaxChildren",
     "NotFound",
     "NotSupported",
+    "RestartIntensity",
     "Restarting",
     "Running",
     "Supervisor",

@@ -9,7 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 import actors
-from actors._process import Process
+from actors.lowlevel import Process, actor_of, process_of
 from supervision._spec import ChildSpec
 
 __all__ = [
@@ -123,9 +123,9 @@ class ChildHandle:
         self.child_id = child_id
 
     def __actor_process__(self) -> Process | None:
-        actor = self.supervisor._process.actor
-        current = getattr(actor, "current", None)
-        return None if current is None else current(self.child_id)
+        current = getattr(actor_of(self.supervisor), "current", None)
+        ref = None if current is None else current(self.child_id)
+        return None if ref is None else process_of(ref)
 
     def __repr__(self) -> str:
         return f"<ChildHandle {self.child_id!r} of {self.supervisor}>"

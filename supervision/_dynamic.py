@@ -1,77 +1,29 @@
-"""DynamicSupervisor: children started on demand, all alike, stopped together."""
+"""The process of a dynamic supervisor: children started on demand.
+
+Started through :class:`supervision.DynamicSupervisor`. Callbacks run in
+the supervisor's worker or thread; see :mod:`supervision._children`.
+"""
 
 from __future__ import annotations
 
 import itertools
 import time
-from typing import Any, Self
+from typing import Any, ClassVar
+
+import attrs
 
 import actors
-from actors._intensity import RestartIntensity
-from actors._system import ActorSystem
-from supervision._base import RESTARTING, RUNNING, Child, Decider, SupervisorBase, start_error
+from supervision._children import RESTARTING, RUNNING, Child, ChildKeeper, Decider, start_error
 from supervision._errors import MaxChildren, NotFound, NotSupported
 from supervision._spec import ChildSpec
 
-__all__ = ["DynamicSupervisor"]
+__all__ = ["DynamicSupervisorServer"]
 
 
-class DynamicSupervisor(SupervisorBase):
-    """Elixir's DynamicSupervisor: ``one_for_one`` over children added with
-    :func:`~supervision.start_child`. Child ids are ignored; children are
-    addressed by ref. On shutdown every child is told to stop at once, then
-    each is waited for up to its own ``shutdown`` seconds.
-    """
+class DynamicSupervisorServer(actors.GenServer):
+    """Elixir's DynamicSupervisor (see :class:`supervision.DynamicSupervisor`)."""
 
-    @classmethod
-    def start(  # type: ignore[override]
-        cls,
-        *,
-        max_restarts: int = 3,
-        max_seconds: float = 5,
-        max_children: int | None = None,
-        extra_arguments: tuple[Any, ...] = (),
-        decider: Decider | None = None,
-        name: Any = None,
-        system: ActorSystem | None = None,
-        runtime: str | None = None,
-    ) -> actors.Ref[Self]:
-        _check(max_restarts, max_seconds, max_children, extra_arguments, decider)
-        return super().start(
-            max_restarts,
-            max_seconds,
-            max_children,
-            tuple(extra_arguments),
-            decider,
-            name=name,
-            system=system,
-            runtime=runtime,
-        )
-
-    @classmethod
-    def start_link(  # type: ignore[override]
-        cls,
-        *,
-        max_restarts: int = 3,
-        max_seconds: float = 5,
-        max_children: int | None = None,
-        extra_arguments: tuple[Any, ...] = (),
-        decider: Decider | None = None,
-        name: Any = None,
-        system: ActorSystem | None = None,
-        runtime: str | None = None,
-    ) -> actors.Ref[Self]:
-        _check(max_restarts, max_seconds, max_children, extra_arguments, decider)
-        return super().start_link(
-            max_restarts,
-            max_seconds,
-            max_children,
-            tuple(extra_arguments),
-            decider,
-            name=name,
-            system=system,
-            runtime=runtime,
-        )
+    component: ClassVar[str | None] = "DynamicSupervisor"
 
     def init(
         self,
@@ -81,17 +33,22 @@ class DynamicSupervisor(SupervisorBase):
         extra_arguments: tuple[Any, ...],
         decider: Decider | None,
     ) -> None:
-        self._setup_base(max_restarts, max_seconds, decider)
+        self.trap_exits = True
+        self.keeper = ChildKeeper(self, max_restarts, max_seconds, decider)
         self.max_children = max_children
         self.extra_arguments = extra_arguments
         self.children: dict[int, Child] = {}
         self._keys = itertools.count(1)
 
+    def handle_call(self, request: Any, caller: actors.Caller) -> Any:
+        """The supervisor API (``supervision.start_child`` and friends)."""
+        return self.keeper.dispatch(request)
+
     def handle_info(self, message: Any) -> None:
         match message:
             case ("EXIT", ref, reason):
-                child = self.by_proc.get(ref._process) if isinstance(ref, actors.Ref) else None
-                if child is not None:
+                child = self.keeper.child_of(ref)
+                if child is not None and child.status == RUNNING and child.ref == ref:
                     self._child_exited(child, reason)
             case ("$supervision", "retry", key, token):
                 child = self.children.get(key)
@@ -102,52 +59,65 @@ class DynamicSupervisor(SupervisorBase):
 
     def terminate(self, reason: Any) -> None:
         """Stop all children at once, then wait for each (OTP's dynamic shutdown)."""
-        self._shutting_down = True
+        keeper = self.keeper
+        keeper.announce_shutdown(reason)
         pending = []
         for child in list(self.children.values()):
-            proc = self._forget(child)
-            if proc is not None:
-                self._signal_shutdown(proc, child.spec)
-                pending.append((proc, child.spec))
+            ref = keeper.forget(child)
+            if ref is not None:
+                keeper.signal_shutdown(ref, child.spec)
+                pending.append((ref, child.spec))
         started = time.monotonic()
-        for proc, spec in pending:
+        for ref, spec in pending:
             if isinstance(spec.shutdown, int | float):
                 left = max(0.0, float(spec.shutdown) - (time.monotonic() - started))
-                self._await_exit(proc, spec, deadline=left)
+                keeper.await_exit(ref, spec, deadline=left)
             else:
-                self._await_exit(proc, spec)
+                keeper.await_exit(ref, spec)
         self.children.clear()
-        self._announce_shutdown(reason)
 
     def _child_exited(self, child: Child, reason: Any) -> None:
-        self._forget(child)
-        self._report_exit(child, reason)
-        decision = self._decide(child, reason)
+        keeper = self.keeper
+        keeper.forget(child)
+        keeper.report_exit(child, reason)
+        decision = keeper.decide(child, reason)
         if decision == "escalate":
             self.stop(reason)
         elif decision == "restart":
-            delay = self._backoff_delay(child)
+            keeper.mark_restarting(child)
+            delay = keeper.backoff_delay(child)
             if delay is None:
                 self._restart(child)
             else:
-                self._schedule_restart(child, delay)
+                keeper.schedule_restart(child, delay)
         else:
             self._drop(child)
 
     def _restart(self, child: Child) -> None:
-        if not self._within_intensity():
+        keeper = self.keeper
+        if not keeper.within_intensity():
             self._drop(child)
-            self._give_up(child)
+            keeper.give_up(child)
             return
-        self._start_again(child)
+        if keeper.start_again(child) and child.ref is None:
+            self._drop(child)  # the restart returned "ignore": OTP forgets the child
 
     def _drop(self, child: Child) -> None:
-        self._forget(child)
+        self.keeper.forget(child)
         self.children.pop(child.key, None)
+
+    def _find(self, ref: Any) -> Child:
+        if not isinstance(ref, actors.Ref):
+            msg = "a DynamicSupervisor addresses children by ref, not by id"
+            raise NotSupported(ref, msg)
+        child = self.keeper.child_of(ref)
+        if child is None or child.key not in self.children:
+            raise NotFound(ref)
+        return child
 
     # API operations --------------------------------------------------------------
 
-    def _op_start_child(self, spec: ChildSpec) -> Any:
+    def op_start_child(self, spec: ChildSpec) -> Any:
         if not isinstance(spec, ChildSpec):
             msg = f"start_child needs a ChildSpec, got {type(spec).__name__}"
             raise TypeError(msg)
@@ -157,39 +127,27 @@ class DynamicSupervisor(SupervisorBase):
         if self.max_children is not None and len(self.children) >= self.max_children:
             raise MaxChildren(spec.id, f"max_children={self.max_children}")
         if self.extra_arguments:
-            spec = ChildSpec(
-                id=spec.id,
-                start=spec.start,
-                args=(*self.extra_arguments, *spec.args),
-                kwargs=spec.kwargs,
-                restart=spec.restart,
-                shutdown=spec.shutdown,
-                type=spec.type,
-                significant=spec.significant,
-                backoff=spec.backoff,
-            )
+            spec = attrs.evolve(spec, args=(*self.extra_arguments, *spec.args))
         child = Child(spec, key=next(self._keys))
-        failure = self._launch(child)
+        failure = self.keeper.launch(child)
         if failure is not None:
             raise start_error(child, failure)
         if child.status == RUNNING:
             self.children[child.key] = child
         return child.ref
 
-    def _op_terminate_child(self, ref: Any) -> None:
-        if not isinstance(ref, actors.Ref):
-            msg = "a DynamicSupervisor terminates children by ref, not by id"
-            raise NotSupported(ref, msg)
-        child = self.by_proc.get(ref._process)
-        if child is None:
-            raise NotFound(ref)
-        self._shutdown_child(child)
+    def op_terminate_child(self, ref: Any) -> None:
+        """Stop a child by the ref of its current incarnation, or of the last
+        one while it waits to be restarted (OTP and Elixir allow both)."""
+        child = self._find(ref)
+        if child.status == RUNNING:
+            self.keeper.shutdown_child(child)
         self._drop(child)
 
-    def _op_which_children(self) -> list[tuple[Any, Any, str]]:
+    def op_which_children(self) -> list[tuple[Any, Any, str]]:
         return [(None, c.state(), c.spec.type) for c in self.children.values()]
 
-    def _op_count_children(self) -> dict[str, int]:
+    def op_count_children(self) -> dict[str, int]:
         children = list(self.children.values())
         return {
             "specs": len(children),
@@ -198,38 +156,18 @@ class DynamicSupervisor(SupervisorBase):
             "workers": sum(1 for c in children if c.spec.type == "worker"),
         }
 
-    def _op_describe(self) -> list[tuple[Any, Any, str, str, int, str]]:
+    def op_describe(self) -> list[tuple[Any, Any, str, str, int, str]]:
         return [
             (c.spec.id, c.ref, c.status, c.spec.type, c.restarts, c.spec.label)
             for c in self.children.values()
         ]
 
-    def _op_restart_child(self, child_id: Any) -> Any:
+    def op_restart_child(self, child_id: Any) -> Any:
         raise NotSupported(child_id, "a DynamicSupervisor restarts children itself")
 
-    def _op_delete_child(self, child_id: Any) -> None:
+    def op_delete_child(self, child_id: Any) -> None:
         raise NotSupported(child_id, "a DynamicSupervisor keeps no stopped children")
 
-    def _op_get_childspec(self, child_id: Any) -> ChildSpec:
-        raise NotSupported(child_id, "a DynamicSupervisor has no child ids")
-
-
-def _check(
-    max_restarts: int,
-    max_seconds: float,
-    max_children: int | None,
-    extra_arguments: Any,
-    decider: Decider | None,
-) -> None:
-    RestartIntensity(max_restarts, max_seconds)
-    if max_children is not None and (
-        isinstance(max_children, bool) or not isinstance(max_children, int) or max_children < 0
-    ):
-        msg = f"max_children must be an integer >= 0 or None, got {max_children!r}"
-        raise ValueError(msg)
-    if not isinstance(extra_arguments, tuple | list):
-        msg = f"extra_arguments must be a tuple, got {type(extra_arguments).__name__}"
-        raise TypeError(msg)
-    if decider is not None and not callable(decider):
-        msg = f"decider must be callable, got {type(decider).__name__}"
-        raise TypeError(msg)
+    def op_get_childspec(self, ref: Any) -> ChildSpec:
+        """The spec a child was started from (with the extra arguments), by ref."""
+        return self._find(ref).spec

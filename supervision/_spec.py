@@ -151,11 +151,19 @@ class ChildSpec:
         return getattr(self.start, "__name__", type(self.start).__name__)
 
     def launch(self) -> Any:
-        """Start the child from inside its supervisor; returns a ref or ``None``."""
+        """Start the child from inside its supervisor; returns a ref or ``None``.
+
+        A class with a ``start_link`` classmethod (a GenServer, a
+        :class:`~supervision.Supervisor`) is started with it; any other
+        callable must return a started ref (the supervisor then links to
+        it) or ``None``.
+        """
         start = self.start
-        if isinstance(start, type) and issubclass(start, actors.GenServer):
-            return start.start_link(*self.args, **self.kwargs)
-        result = start(*self.args, **self.kwargs)
+        start_link = getattr(start, "start_link", None) if isinstance(start, type) else None
+        if callable(start_link):
+            result = start_link(*self.args, **self.kwargs)
+        else:
+            result = start(*self.args, **self.kwargs)
         if result is None:
             return None
         if not isinstance(result, actors.Ref):
@@ -164,7 +172,6 @@ class ChildSpec:
                 "it must return a started Ref (or None to be ignored)"
             )
             raise TypeError(msg)
-        actors.link(result)
         return result
 
 

@@ -44,7 +44,7 @@ def tree(sup: Any, *, timeout: float | None = DEFAULT_TIMEOUT) -> TreeNode:
         raise actors.NoProcError(sup)
     return TreeNode(
         id=None,
-        component=ref.actor_class.__name__,
+        component=ref.component,
         name=ref.name,
         type="supervisor",
         state="running" if ref.is_alive() else "stopped",

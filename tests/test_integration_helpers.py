@@ -171,7 +171,9 @@ def test_each_helper_broadcasts_a_valid_struct_with_its_tag_on_its_instance_and_
 
     assert "ok" == result
     assert tag == received_tag
-    assert (tag, instance) == (payload.TAG, payload.INSTANCE)
+    spec = messages.spec_for(payload)
+    assert spec is not None
+    assert (tag, instance) == (spec.tag, spec.instance)
     assert messages.validate(payload)
 
 

@@ -11,8 +11,8 @@ from hypothesis import strategies as st
 
 import actors
 import supervision as sv
-from actors._intensity import RestartIntensity
 from actors.testing import ANY, Probe
+from supervision import RestartIntensity
 from tests.supervised import Boom, Worker, exit_child, started
 
 REASONS = {

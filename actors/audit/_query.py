@@ -17,7 +17,7 @@ from typing import Any, Final, Literal
 
 import attrs
 
-from actors._lifecycle import EVENT_TYPES, ProcessLifecycle
+from actors._lifecycle import ProcessLifecycle
 from actors.audit._db import close_quietly, describe, open_database
 from actors.audit._errors import AuditStoreError
 from actors.audit._records import AuditEvent
@@ -30,6 +30,7 @@ from actors.audit._rows import (
     to_ms,
 )
 from actors.audit._schema import SCHEMA_VERSION, migrate, read_version
+from actors.lowlevel import lifecycle_event_types
 
 __all__ = ["AuditLog", "Uptime"]
 
@@ -468,10 +469,11 @@ def _event_types(event_type: str | Collection[str] | None) -> list[str] | None:
     if event_type is None:
         return None
     types = [event_type] if isinstance(event_type, str) else list(event_type)
-    unknown = [t for t in types if t not in EVENT_TYPES]
+    known = lifecycle_event_types()
+    unknown = [t for t in types if t not in known]
     if unknown or not types:
         msg = (
-            f"event_type must be one or more of {', '.join(sorted(EVENT_TYPES))}, "
+            f"event_type must be one or more of {', '.join(sorted(known))}, "
             f"got {event_type!r}"
         )
         raise ValueError(msg)

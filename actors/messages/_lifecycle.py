@@ -72,7 +72,7 @@ register(
     kind=ProcessLifecycle.KIND,
     tag=ProcessLifecycle.TAG,
     schema=ProcessLifecycle.SCHEMA,
-    instance=ProcessLifecycle.INSTANCE,
+    instance=_instances.LIFECYCLE,
     required=("event_type", "component", "actor_id"),
 )
 

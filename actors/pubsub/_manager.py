@@ -18,7 +18,6 @@ from typing import Any, Final
 
 import actors
 from actors import messages
-from actors._intensity import RestartIntensity
 from actors._reasons import is_normal_exit
 from actors._result import Error, Ok
 from actors._server import ServerProcess
@@ -28,6 +27,7 @@ from actors.pubsub._adapter import Adapter, LocalAdapter
 from actors.pubsub._config import InstanceConfig
 from actors.pubsub._instance import PubSub, PubSubServer
 from actors.pubsub.instances import DEFAULTS
+from supervision import RestartIntensity
 
 __all__ = ["PubSubManager"]
 
