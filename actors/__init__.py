@@ -28,10 +28,10 @@ from actors._api import (
 from actors._blocking import blocking
 from actors._clock import Clock, ManualClock, SystemClock
 from actors._current import current_system
+from actors._envelopes import Caller
 from actors._errors import ActorError, AlreadyStarted, CallError, NoProcError, StartError
 from actors._genserver import GenServer
 from actors._lifecycle import ProcessLifecycle
-from actors._mailbox import Caller
 from actors._process import MonitorRef
 from actors._reasons import KILL, KILLED, NOPROC, NORMAL, SHUTDOWN, format_reason, is_normal_exit
 from actors._ref import Ref

@@ -12,9 +12,9 @@ from typing import Any
 
 from actors._blocking import blocking
 from actors._current import resolve_system
+from actors._envelopes import Call, Caller, Cast
 from actors._errors import CallError, NoProcError
 from actors._future import ReplyFuture
-from actors._mailbox import Call, Caller, Cast
 from actors._process import MonitorRef, Process, current_process
 from actors._reasons import KILL, NOPROC
 from actors._ref import Ref

@@ -15,10 +15,10 @@ from typing import TYPE_CHECKING, Any, ClassVar, Self
 import pykka
 
 from actors._current import resolve_system
+from actors._envelopes import Caller
 from actors._errors import StartError
 from actors._future import ReplyFuture
 from actors._ids import ExitFlag, next_urn
-from actors._mailbox import Caller
 from actors._process import current_process
 from actors._registry import check_name
 from actors._server import ServerProcess

@@ -1,4 +1,4 @@
-"""The mailbox of a GenServer and the envelopes that travel through it.
+"""The mailbox of a GenServer: a queue, its scheduling, and bounded delivery.
 
 A mailbox is a deque plus a *scheduling lock*: whoever acquires the lock owns
 the right to run the actor, so an actor is never run by two threads at once.
@@ -6,10 +6,11 @@ A sender appends its message and, if the lock was free, puts the actor on its
 run queue (the pool's, or the actor's own thread's). The runner releases the
 lock when the deque is empty and re-checks, so no message is ever stranded.
 
-Plain messages are stored as they are (they become ``handle_info``); calls,
-casts and signals are wrapped in the small classes below. The mailbox also
-speaks pykka's ``ActorInbox`` protocol, so ``ActorRef.tell`` / ``ask`` /
-``stop`` from pykka code work on our actors.
+Senders with a delivery policy (pub/sub instances) use one entry point,
+:meth:`Mailbox.offer`, which applies a bound and an overflow behaviour. The
+mailbox also speaks pykka's ``ActorInbox`` protocol, so ``ActorRef.tell`` /
+``ask`` / ``stop`` from pykka code work on our actors. The envelopes it
+carries are in :mod:`actors._envelopes`.
 """
 
 from __future__ import annotations
@@ -22,116 +23,34 @@ from typing import TYPE_CHECKING, Any, Final
 import pykka
 from pykka.messages import _ActorStop
 
-from actors._process import Process
+from actors._envelopes import Call, Caller, StopRequest
+from actors._process import (
+    DEAD,
+    DELIVERED,
+    DROPPED,
+    FULL,
+    REJECTED,
+    REPLACED,
+    TIMEOUT,
+    Process,
+    current_process,
+)
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
+
     from actors._runqueue import RunQueue
 
-__all__ = [
-    "Call",
-    "Caller",
-    "Cast",
-    "ContinueSignal",
-    "Evictable",
-    "ExitSignal",
-    "IdleCheck",
-    "Mailbox",
-    "Signal",
-    "StopRequest",
-]
+__all__ = ["EVICTION_SCAN", "OVERFLOW_POLICIES", "Mailbox"]
 
-
-class Caller:
-    """Who is waiting for the reply to a call; pass it to :func:`actors.reply`.
-
-    Attributes:
-        ref: the calling actor's ref, or ``None`` for a plain thread.
-    """
-
-    __slots__ = ("_server", "future", "ref")
-
-    def __init__(self, future: Any, ref: Any = None) -> None:
-        self.future = future
-        self.ref = ref
-        self._server: Any = None
-
-    def __repr__(self) -> str:
-        who = self.ref if self.ref is not None else "a thread"
-        return f"<Caller {who}>"
-
-
-class Call:
-    __slots__ = ("caller", "request")
-
-    def __init__(self, request: Any, caller: Caller) -> None:
-        self.request = request
-        self.caller = caller
-
-
-class Cast:
-    __slots__ = ("request",)
-
-    def __init__(self, request: Any) -> None:
-        self.request = request
-
-
-class Signal:
-    """Base of the rare control envelopes (stop, exit, continue, idle check)."""
-
-    __slots__ = ()
-
-
-class StopRequest(Signal):
-    __slots__ = ("future", "reason")
-
-    def __init__(self, reason: Any, future: Any = None) -> None:
-        self.reason = reason
-        self.future = future
-
-
-class ExitSignal(Signal):
-    """An exit signal queued for an actor that traps exits."""
-
-    __slots__ = ("reason", "sender")
-
-    def __init__(self, sender: Process, reason: Any) -> None:
-        self.sender = sender
-        self.reason = reason
-
-
-class ContinueSignal(Signal):
-    __slots__ = ("arg",)
-
-    def __init__(self, arg: Any) -> None:
-        self.arg = arg
-
-
-class IdleCheck(Signal):
-    __slots__ = ()
-
-
-IDLE_CHECK = IdleCheck()
-
-
-class Evictable:
-    """A message its sender may take back while it is still queued.
-
-    Pub/sub instances with the ``drop_oldest`` policy deliver through it; the
-    runner hands ``message`` to ``handle_info`` as if it had been sent plain.
-    """
-
-    __slots__ = ("message", "owner")
-
-    def __init__(self, message: Any, owner: Any) -> None:
-        self.message = message
-        self.owner = owner
+OVERFLOW_POLICIES: Final = ("block", "drop_oldest", "drop_newest", "reject")
 
 
 _SPACE_LOCK = threading.Lock()
 """Guards every mailbox's space waiters (a rare path: full mailboxes only)."""
 
 EVICTION_SCAN: Final = 64
-"""How far from the head :meth:`Mailbox.evict_oldest` looks."""
+"""How far from the head the ``drop_oldest`` policy looks for a message to take back."""
 
 
 _ONE = [1]
@@ -252,6 +171,9 @@ class Mailbox(Process):
     def __len__(self) -> int:
         return len(self.queue)
 
+    def queue_len(self) -> int:
+        return len(self.queue)
+
     # Backpressure (pub/sub delivery policies) -------------------------------
 
     def wait_for_space(self, limit: int, timeout: float | None) -> bool:
@@ -295,20 +217,94 @@ class Mailbox(Process):
                     keep.append((limit, event))
             self._space_waiters = keep or None
 
-    def evict_oldest(self, owner: Any) -> bool:
-        """Remove the oldest queued :class:`Evictable` of ``owner`` (looking at
-        most :data:`EVICTION_SCAN` messages from the head); whether one was."""
+    def offer(
+        self,
+        message: Any,
+        limit: int,
+        overflow: str | None = None,
+        timeout: float | None = None,
+        *,
+        evictable: Callable[[Any], bool] | None = None,
+        on_evict: Callable[[Any], None] | None = None,
+    ) -> str:
+        """Deliver ``message`` unless ``limit`` or more messages are queued.
+
+        Runs in the sender's thread. With room, it is :meth:`push` plus one
+        length check (the delivery hot path of bounded pub/sub). A full
+        mailbox applies ``overflow``:
+
+        * ``None``: nothing happens; returns ``FULL`` (the caller decides);
+        * ``"block"``: wait up to ``timeout`` real seconds (``None``: no
+          limit) for room, compensated on a pool worker; ``TIMEOUT`` when it
+          runs out, and at once when the sender is this very actor (it
+          would wait on itself);
+        * ``"drop_oldest"``: take back the oldest queued message for which
+          ``evictable(item)`` is true (looking at most :data:`EVICTION_SCAN`
+          messages from the head), call ``on_evict(item)``, then deliver:
+          ``REPLACED``; ``DROPPED`` when no queued message may be taken back;
+        * ``"drop_newest"``: ``DROPPED``; ``"reject"``: ``REJECTED``.
+
+        Returns ``DELIVERED`` on success and ``DEAD`` if the actor has exited.
+        """
+        if self.closed:
+            return DEAD
+        queue = self.queue
+        if len(queue) < limit:
+            queue.append(message)
+            if self._sched.acquire(False):
+                self.submit()
+            return DELIVERED
+        if overflow is None:
+            return FULL
+        return self._overflow(message, limit, overflow, timeout, evictable, on_evict)
+
+    def _overflow(
+        self,
+        message: Any,
+        limit: int,
+        overflow: str,
+        timeout: float | None,
+        evictable: Callable[[Any], bool] | None,
+        on_evict: Callable[[Any], None] | None,
+    ) -> str:
+        if overflow == "block":
+            if (timeout is not None and timeout <= 0) or current_process() is self:
+                return TIMEOUT
+            if self.wait_for_space(limit, timeout):
+                return DELIVERED if self.push(message) else DEAD
+            return DEAD if self.closed else TIMEOUT
+        if overflow == "drop_oldest":
+            if evictable is None or not self._evict_oldest(evictable, on_evict):
+                return DROPPED
+            return REPLACED if self.push(message) else DEAD
+        if overflow == "drop_newest":
+            return DROPPED
+        if overflow == "reject":
+            return REJECTED
+        msg = f"overflow must be one of {', '.join(OVERFLOW_POLICIES)} or None, got {overflow!r}"
+        raise ValueError(msg)
+
+    def _evict_oldest(
+        self, evictable: Callable[[Any], bool], on_evict: Callable[[Any], None] | None
+    ) -> bool:
         queue = self.queue
         for index in range(EVICTION_SCAN):
             try:
                 item = queue[index]
             except IndexError:
                 return False
-            if item.__class__ is Evictable and item.owner is owner:
+            if evictable(item):
+                # deque.remove() takes the first queued message equal to it:
+                # this one, or an equal copy before it (the same message to
+                # the receiver). A concurrent runner may have taken it.
                 try:
                     queue.remove(item)
                 except ValueError:
-                    continue  # the runner took it meanwhile
+                    continue
+                except Exception:
+                    return False  # an __eq__ of some queued message raised
+                if on_evict is not None:
+                    on_evict(item)
                 return True
         return False
 

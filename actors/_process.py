@@ -11,14 +11,38 @@ from __future__ import annotations
 
 import itertools
 import threading
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Final
 
 from actors._reasons import NOPROC
 
 if TYPE_CHECKING:
     from actors._system import ActorSystem
 
-__all__ = ["MonitorRef", "Process", "current_process", "current_slot"]
+__all__ = [
+    "DEAD",
+    "DELIVERED",
+    "DROPPED",
+    "FULL",
+    "REJECTED",
+    "REPLACED",
+    "TIMEOUT",
+    "MonitorRef",
+    "Process",
+    "current_process",
+    "current_slot",
+]
+
+# Outcomes of Process.offer (bounded delivery), as plain strings so callers
+# can count them by name.
+DELIVERED: Final = "delivered"
+REPLACED: Final = "replaced"
+"""Delivered after an older message of the sender's was taken back."""
+DROPPED: Final = "dropped"
+REJECTED: Final = "rejected"
+TIMEOUT: Final = "timeout"
+FULL: Final = "full"
+"""The mailbox is full and no overflow policy was given."""
+DEAD: Final = "dead"
 
 CurrentSlot = list["Process | None"]
 
@@ -105,6 +129,27 @@ class Process:
     def deliver(self, message: Any) -> bool:
         """Put ``message`` in the mailbox; ``False`` if the process is gone."""
         raise NotImplementedError
+
+    def offer(
+        self,
+        message: Any,
+        limit: int,
+        overflow: str | None = None,
+        timeout: float | None = None,
+        *,
+        evictable: Any = None,
+        on_evict: Any = None,
+    ) -> str:
+        """Bounded delivery (see :meth:`actors._mailbox.Mailbox.offer`).
+
+        Processes without a scheduled mailbox (probes) have no bound: the
+        message is delivered, or ``DEAD`` is returned if the process is gone.
+        """
+        return DELIVERED if self.deliver(message) else DEAD
+
+    def queue_len(self) -> int:
+        """Messages waiting to be handled (0 for processes without a mailbox)."""
+        return 0
 
     def exit_signal(self, sender: Process | None, reason: Any) -> None:
         """Receive an exit signal from a linked process or from :func:`actors.exit`."""

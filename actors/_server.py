@@ -29,27 +29,24 @@ import threading
 from typing import TYPE_CHECKING, Any, Final
 
 from actors import _lifecycle as lifecycle
-from actors._errors import CallError, StartError
-from actors._future import ReplyFuture
-from actors._mailbox import (
+from actors._envelopes import (
     IDLE_CHECK,
     Call,
     Caller,
     Cast,
     ContinueSignal,
-    Evictable,
     ExitSignal,
     IdleCheck,
-    Mailbox,
     Signal,
     StopRequest,
 )
+from actors._errors import CallError, StartError
+from actors._mailbox import Mailbox
 from actors._process import CurrentSlot, Process, current_slot
 from actors._reasons import KILLED, NORMAL, format_reason, is_normal_exit
 from actors._ref import Ref
-from actors._runqueue import RunQueue, new_parking_lot
+from actors._runqueue import RunQueue
 from actors._startctx import CrashHook, StartContext
-from actors._tracebacks import format_crash
 
 if TYPE_CHECKING:
     from actors._genserver import GenServer
@@ -78,7 +75,6 @@ RUNNING: Final = 1
 EXITING: Final = 2
 DEAD: Final = 3
 
-THREAD_BATCH: Final = 256
 
 
 class ServerProcess(Mailbox):
@@ -99,7 +95,6 @@ class ServerProcess(Mailbox):
         "_idle_deadline",
         "_idle_timer",
         "_inline_stop",
-        "_own_runq",
         "_pending_exit",
         "_phase",
         "_stop_reason",
@@ -109,6 +104,7 @@ class ServerProcess(Mailbox):
         "context",
         "handover",
         "idle_timeout",
+        "own_runq",
         "parent",
         "ref",
         "runtime",
@@ -156,7 +152,8 @@ class ServerProcess(Mailbox):
         self.idle_timeout: float | None = actor._class_idle_timeout
         self.context = context
         self.handover: StartContext | None = None
-        self._own_runq: RunQueue | None = None
+        self.own_runq: RunQueue | None = None
+        """The run queue of the actor's own thread (thread runtime only)."""
         # Stopping an idle pooled actor without a terminate callback runs no
         # user code, so the stopping thread may finish it itself (no handoff).
         self._inline_stop = runtime == "pooled" and not actor._has_terminate
@@ -187,8 +184,8 @@ class ServerProcess(Mailbox):
         self.poke()
 
     def kill(self) -> None:
-        if self._finalize(KILLED) and self._own_runq is not None:
-            self._own_runq.put(None)  # let an idle actor thread notice and end
+        if self._finalize(KILLED) and self.own_runq is not None:
+            self.own_runq.put(None)  # let an idle actor thread notice and end
 
     def request_stop(self, reason: Any) -> None:
         """Ask the actor to run ``terminate(reason)`` after the messages already queued."""
@@ -265,6 +262,10 @@ class ServerProcess(Mailbox):
             self._continue = _NOTHING
             self.queue.appendleft(ContinueSignal(arg))
 
+    def abandon(self, reason: Any) -> None:
+        """The runtime could not launch the actor (no thread): release it."""
+        self._init_failed(reason)
+
     def _init_failed(self, reason: Any) -> None:
         # The starter gets StartError; it must not also get an exit signal.
         parent = self.parent
@@ -273,63 +274,22 @@ class ServerProcess(Mailbox):
         self._phase = EXITING
         self._finalize(reason, started=False)
 
-    def launch_pooled(self, runq: RunQueue, args: tuple[Any, ...], kwargs: dict[str, Any]) -> None:
-        """Start on a pool: ``init`` runs right here, in the starting thread."""
-        self.attach(runq)
-        self.run_init(args, kwargs)
-        self._after_init()
-
-    def launch_thread(
-        self, thread_name: str, args: tuple[Any, ...], kwargs: dict[str, Any]
-    ) -> None:
-        """Start on a dedicated thread; ``init`` runs there and this call waits for it.
-
-        The thread serves a run queue of its own, holding only this actor: the
-        same turn code as a pool worker, without anyone else to serve.
-        """
-        runq = RunQueue()
-        self._own_runq = runq
-        self.attach(runq)
-        started: ReplyFuture[None] = ReplyFuture()
-        thread = threading.Thread(
-            target=self._thread_main, args=(args, kwargs, started), name=thread_name, daemon=True
-        )
-        self.system.track_thread(thread)
-        thread.start()
-        started.get()
-
-    def _after_init(self) -> None:
+    def after_init(self) -> None:
+        """``init`` returned: arm the idle timeout and run or release the actor
+        (the runtime's starting thread, still holding the scheduling lock)."""
         if self.idle_timeout is not None:
             self._touch_idle(1)
         if self.queue or self._attention or self.release():
             self.submit()
 
-    def _thread_main(
-        self, args: tuple[Any, ...], kwargs: dict[str, Any], started: ReplyFuture[None]
-    ) -> None:
-        try:
-            try:
-                self.run_init(args, kwargs)
-            except BaseException as exc:
-                started.try_set_exception(exc)
-                return
-            started.try_set(None)
-            self._after_init()
-            runq = self._own_runq
-            assert runq is not None
-            parking = new_parking_lot()
-            slot = current_slot()
-            while True:
-                if runq.get(parking) is None:
-                    # Killed from another thread while idle: we hold no lock.
-                    if self.acquire():
-                        self._drain_and_release()
-                    return
-                self.run_turn(THREAD_BATCH, slot)
-                if self._phase == DEAD:
-                    return
-        finally:
-            self.system.untrack_thread(threading.current_thread())
+    @property
+    def dead(self) -> bool:
+        """Whether the process has finished exiting (runner loops end on it)."""
+        return self._phase == DEAD
+
+    def drain_and_release(self) -> None:
+        """Drop what is left in a dead actor's mailbox and give up the lock."""
+        self._drain_and_release()
 
     # The message loop ------------------------------------------------------------
 
@@ -364,8 +324,6 @@ class ServerProcess(Mailbox):
                             self._handle_call(actor, message)
                         elif cls is Cast:
                             actor.handle_cast(message.request)
-                        elif cls is Evictable:
-                            actor.handle_info(message.message)
                         elif isinstance(message, Signal):
                             self._handle_signal(actor, message)
                         else:
@@ -658,14 +616,3 @@ def _set_quietly(future: Any, value: Any) -> None:
         future.set(value)
     except Exception:
         pass
-
-
-def exc_info_of(reason: Any) -> tuple[str | None, str | None]:
-    """The qualified exception type and traceback text of a crash reason."""
-    if not isinstance(reason, BaseException):
-        return None, None
-    cls = type(reason)
-    name = (
-        cls.__qualname__ if cls.__module__ == "builtins" else f"{cls.__module__}.{cls.__qualname__}"
-    )
-    return name, format_crash(reason)

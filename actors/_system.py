@@ -306,7 +306,7 @@ class ActorSystem:
         with no live process, such as a child that failed to start)."""
         if not self._listeners:
             return
-        from actors._server import exc_info_of
+        from actors._tracebacks import exc_info_of
 
         exception_type, tb = exc_info_of(reason)
         event = ProcessLifecycle(

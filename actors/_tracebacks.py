@@ -10,8 +10,9 @@ from __future__ import annotations
 
 import linecache
 import traceback
+from typing import Any
 
-__all__ = ["format_crash"]
+__all__ = ["exc_info_of", "format_crash"]
 
 _CAUSE = "\nThe above exception was the direct cause of the following exception:\n\n"
 _CONTEXT = "\nDuring handling of the above exception, another exception occurred:\n\n"
@@ -71,3 +72,14 @@ def _headline(exc: BaseException) -> str:
     if isinstance(notes, list):
         line += "".join(f"{note}\n" for note in notes)
     return line
+
+
+def exc_info_of(reason: Any) -> tuple[str | None, str | None]:
+    """The qualified exception type and traceback text of a crash reason."""
+    if not isinstance(reason, BaseException):
+        return None, None
+    cls = type(reason)
+    name = (
+        cls.__qualname__ if cls.__module__ == "builtins" else f"{cls.__module__}.{cls.__qualname__}"
+    )
+    return name, format_crash(reason)

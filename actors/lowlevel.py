@@ -11,7 +11,11 @@ or adopts them.
   process behind the running callback, a target, or a registered name.
 * :func:`resolve_system`, :func:`using_system`: the one system resolver
   (see :func:`actors.current_system`).
-* :class:`Process`, :class:`MonitorRef`: the process record and its monitors.
+* :class:`Process`, :class:`MonitorRef`: the process record and its monitors;
+  ``Process.offer(message, limit, overflow, timeout)`` is bounded delivery
+  with a policy, returning one of :data:`DELIVERED`, :data:`REPLACED`,
+  :data:`DROPPED`, :data:`REJECTED`, :data:`TIMEOUT`, :data:`FULL`,
+  :data:`DEAD`; ``Process.queue_len()`` its depth.
 * :class:`StartContext`, :func:`handing_over`, :func:`adopt`: what a parent
   (a supervisor) hands to the actor it starts: labels for its lifecycle
   events and a crash hook.
@@ -27,13 +31,31 @@ from actors._api import resolve as _resolve
 from actors._current import resolve_system, using_system
 from actors._lifecycle import event_types as lifecycle_event_types
 from actors._lifecycle import register_event_type
-from actors._process import MonitorRef, Process, current_process
+from actors._process import (
+    DEAD,
+    DELIVERED,
+    DROPPED,
+    FULL,
+    REJECTED,
+    REPLACED,
+    TIMEOUT,
+    MonitorRef,
+    Process,
+    current_process,
+)
 from actors._startctx import CrashHook, StartContext, adopt, handing_over
 
 if TYPE_CHECKING:
     from actors._system import ActorSystem
 
 __all__ = [
+    "DEAD",
+    "DELIVERED",
+    "DROPPED",
+    "FULL",
+    "REJECTED",
+    "REPLACED",
+    "TIMEOUT",
     "CrashHook",
     "MonitorRef",
     "Process",

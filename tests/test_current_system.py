@@ -100,5 +100,5 @@ def test_a_huge_name_is_cut_in_error_messages(actor_system: actors.ActorSystem) 
 
 
 def test_resolving_something_that_is_not_a_system_names_the_problem() -> None:
-    with pytest.raises(TypeError, match="system must be an actors.ActorSystem or None, got str"):
+    with pytest.raises(TypeError, match=r"system must be an actors\.ActorSystem or None, got str"):
         resolve_system("x")  # type: ignore[arg-type]

@@ -116,7 +116,8 @@ def test_drop_oldest_takes_back_the_oldest_queued_message(
     assert [("handled", n) for n in (3, 4, 5)] == [probe.receive() for _ in range(3)]
     probe.refute(ANY, timeout=0.05)
     stats = bus.statistics()
-    assert (5, 2) == (stats.delivered, stats.dropped)
+    # The books balance: 5 published to 1 subscriber = 3 delivered + 2 taken back.
+    assert (5, 3, 2) == (stats.published, stats.delivered, stats.dropped)
 
 
 def test_drop_newest_keeps_the_queue_and_counts(
@@ -197,3 +198,30 @@ def test_bad_policy_options_are_rejected(
         InstanceConfig().merged(**options)
     with pytest.raises((ValueError, TypeError), match=match):
         PubSubManager.of(actor_system).ensure(f"bad-{sorted(options)[0]}", **options)
+
+
+@pytest.mark.parametrize("overflow", ["block", "drop_oldest", "drop_newest", "reject"])
+def test_the_books_balance_for_every_policy_while_subscribers_fall_behind(
+    actor_system: actors.ActorSystem, probe: Probe, held: Any, overflow: str
+) -> None:
+    """published x subscribers == delivered + dropped + failed + rejected +
+    dead, in total and per topic, even when drop_oldest takes back messages
+    booked as delivered by earlier broadcasts."""
+    ref, gate = held
+    bus = _bus(actor_system, f"books_{overflow}", mailbox_limit=4, overflow=overflow)
+    for topic in ("a", "b"):
+        bus.subscribe(topic, ref, block_timeout=0.0)  # the stuck one
+        bus.subscribe(topic, probe)
+    subscribers = 2
+
+    for n in range(40):
+        bus.broadcast("a" if n % 3 else "b", n)
+    gate.set()
+
+    stats = bus.statistics()
+    outcomes = stats.delivered + stats.dropped + stats.failed + stats.rejected + stats.dead
+    assert stats.published * subscribers == outcomes
+    for topic, counts in stats.per_topic.items():
+        per_topic = counts.delivered + counts.dropped + counts.failed + counts.rejected
+        assert counts.published * subscribers == per_topic + counts.dead, topic
+    assert stats.published == 40

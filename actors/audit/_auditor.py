@@ -30,10 +30,10 @@ import attrs
 
 from actors._api import call as _call
 from actors._api import cancel_timer, send, send_after
+from actors._envelopes import Caller
 from actors._errors import NoProcError
 from actors._genserver import GenServer
 from actors._lifecycle import ProcessLifecycle
-from actors._mailbox import Caller
 from actors._reasons import format_reason
 from actors._result import Error
 from actors._system import ActorSystem

@@ -21,10 +21,19 @@ from collections.abc import Callable
 from typing import Any, Final
 
 import actors
-from actors._mailbox import Evictable, Mailbox
-from actors._process import MonitorRef, Process, current_process
-from actors._reasons import is_normal_exit
-from actors._result import Error, Ok
+from actors import Error, Ok, is_normal_exit
+from actors.lowlevel import (
+    DELIVERED,
+    DROPPED,
+    FULL,
+    REJECTED,
+    REPLACED,
+    TIMEOUT,
+    MonitorRef,
+    Process,
+    current_process,
+    process_of,
+)
 from actors.pubsub._adapter import Adapter, LocalAdapter
 from actors.pubsub._config import InstanceConfig
 from actors.pubsub._errors import NoInstance
@@ -38,6 +47,12 @@ logger = logging.getLogger("actors.pubsub")
 
 RESTART_WAIT: Final = 2.0
 """Real seconds a subscribe waits for a restarting instance actor."""
+
+RECENT_LIMIT: Final = 65_536
+"""Broadcast messages an instance with ``drop_oldest`` subscribers remembers
+(by identity, not by copy), so that it can recognise its own messages in a
+full mailbox and take the oldest back. A queued message older than that is
+no longer recognised: the new message is then dropped instead (and counted)."""
 
 _DEFAULT: Final[Any] = object()
 
@@ -66,6 +81,9 @@ class PubSub:
         """Called with ``(topic, reason)`` for each envelope the verifier refused."""
         # A single node has nobody to forward to: skip the adapter call.
         self._remote = not isinstance(adapter, LocalAdapter)
+        # id(message) -> (message, topic) of recent broadcasts (drop_oldest).
+        self._recent: dict[int, tuple[Any, str]] = {}
+        self._recent_lock = threading.Lock()
 
     def __repr__(self) -> str:
         return f"<PubSub {self.name!r} {self.state}>"
@@ -269,7 +287,7 @@ class PubSub:
         if exclude is None:
             pushes = targets.pushes
             if pushes is not None:
-                # Every subscriber is unbounded and unwrapped: just push.
+                # Every subscriber is unbounded: just push.
                 dead = 0
                 for push in pushes:
                     if not push(message):
@@ -279,32 +297,42 @@ class PubSub:
                     return Ok(delivered=len(pushes) - dead, dead=dead)
                 self.counters.delivered(topic, len(pushes))
                 return delivered_ok(len(pushes))
-        delivered = dropped = failed = rejected = dead = 0
+        if targets.evicting:
+            self._remember(message, topic)
+        delivered = replaced = dropped = failed = rejected = dead = 0
         deadline: float | None = None
-        for push, queue, limit, wrap, sub in targets.plan:
+        for push, offer, limit, sub in targets.plan:
             if exclude is not None and sub.proc is exclude:
                 continue
-            if queue is not None and len(queue) >= limit:
-                outcome, deadline = self._overflow(sub, message, deadline, wait)
-                if outcome == "delivered":
+            if offer is None:
+                if push(message):
                     delivered += 1
-                elif outcome == "replaced":
-                    delivered += 1
-                    dropped += 1
-                elif outcome == "dropped":
-                    dropped += 1
-                elif outcome == "failed":
-                    failed += 1
-                elif outcome == "rejected":
-                    rejected += 1
                 else:
                     dead += 1
-            elif push(Evictable(message, self) if wrap else message):
+                continue
+            outcome = offer(message, limit)
+            if outcome is DELIVERED:
                 delivered += 1
+                continue
+            if outcome is FULL:
+                outcome, deadline = self._overflow(sub, message, deadline, wait)
+            if outcome is DELIVERED:
+                delivered += 1
+            elif outcome is REPLACED:
+                delivered += 1
+                replaced += 1  # the older message was booked as dropped by _on_evict
+            elif outcome is DROPPED:
+                dropped += 1
+            elif outcome is TIMEOUT:
+                failed += 1
+            elif outcome is REJECTED:
+                rejected += 1
             else:
                 dead += 1
         if dropped or failed or rejected or dead:
             self.counters.record(topic, delivered, dropped, failed, rejected, dead)
+        else:
+            self.counters.delivered(topic, delivered)
         if rejected:
             logger.warning(
                 "pub/sub %s: %d full mailbox(es) rejected %r", self.name, rejected, topic
@@ -318,39 +346,53 @@ class PubSub:
                 topic,
             )
             return Error("timeout", delivered=delivered, failed=failed)
-        if dropped or dead:
-            details = {"dropped": dropped} if dropped else {}
+        if dropped or replaced or dead:
+            details = {"dropped": dropped + replaced} if dropped or replaced else {}
             if dead:
                 details["dead"] = dead
             return Ok(delivered=delivered, **details)
-        self.counters.delivered(topic, delivered)
         return delivered_ok(delivered)
 
     def _overflow(
         self, sub: Subscription, message: Any, deadline: float | None, wait: bool
     ) -> tuple[str, float | None]:
         """A full subscriber mailbox: apply the subscription's policy."""
-        proc = sub.proc
-        assert isinstance(proc, Mailbox)
+        offer = sub.offer
+        assert offer is not None
         policy = sub.overflow
         if policy == "block":
             if not wait:
-                return "dropped", deadline  # the publisher asked never to wait
-            if proc is current_process():
-                return "failed", deadline  # waiting for room in our own mailbox never ends
+                return DROPPED, deadline  # the publisher asked never to wait
+            # One deadline for the whole broadcast: block_timeout bounds how
+            # long the publisher waits in all, not per full subscriber.
             now = time.monotonic()
             if deadline is None:
                 deadline = now + sub.block_timeout
-            if deadline > now and proc.wait_for_space(sub.limit, deadline - now):
-                return ("delivered" if sub.push(message) else "dead"), deadline
-            return "failed", deadline
+            return offer(message, sub.limit, "block", deadline - now), deadline
         if policy == "drop_oldest":
-            if proc.evict_oldest(self):
-                return ("replaced" if sub.push(Evictable(message, self)) else "dead"), deadline
-            return "dropped", deadline
-        if policy == "drop_newest":
-            return "dropped", deadline
-        return "rejected", deadline
+            outcome = offer(
+                message, sub.limit, "drop_oldest", evictable=self._is_own, on_evict=self._on_evict
+            )
+            return outcome, deadline
+        return offer(message, sub.limit, policy), deadline
+
+    def _remember(self, message: Any, topic: str) -> None:
+        """Note a broadcast's message so drop_oldest can recognise it later."""
+        recent = self._recent
+        key = id(message)
+        with self._recent_lock:
+            recent.pop(key, None)
+            recent[key] = (message, topic)
+            if len(recent) > RECENT_LIMIT:
+                del recent[next(iter(recent))]
+
+    def _is_own(self, item: Any) -> bool:
+        entry = self._recent.get(id(item))
+        return entry is not None and entry[0] is item
+
+    def _on_evict(self, item: Any) -> None:
+        entry = self._recent.get(id(item))
+        self.counters.evicted(entry[1] if entry is not None else "<unknown topic>")
 
     # Messages from outside the process (verified when secure) ----------------------
 
@@ -412,7 +454,7 @@ class PubSub:
     def statistics(self) -> InstanceStatistics:
         subs = self.table.all_subscriptions()
         procs = {sub.proc for sub in subs}
-        largest = max((len(proc.queue) for proc in procs if isinstance(proc, Mailbox)), default=0)
+        largest = max((proc.queue_len() for proc in procs), default=0)
         totals = self.counters.totals()
         return InstanceStatistics(
             name=self.name,
@@ -529,6 +571,4 @@ def _subscriber_process(subscriber: Any, system: actors.ActorSystem) -> Process:
 
 
 def _process_of(target: Any, system: actors.ActorSystem) -> Process | None:
-    from actors._api import resolve
-
-    return resolve(target, system)
+    return process_of(target, system)

@@ -114,6 +114,16 @@ class InstanceCounters:
             counts[4] += rejected
             counts[5] += dead
 
+    def evicted(self, topic: str) -> None:
+        """A message delivered earlier on ``topic`` was taken back by the
+        ``drop_oldest`` policy: it now counts as dropped, not delivered, so
+        that published x subscribers == delivered + dropped + failed +
+        rejected + dead holds at every moment."""
+        with self._lock:
+            counts = self._counts(topic)
+            counts[1] -= 1
+            counts[2] += 1
+
     def totals(self) -> list[int]:
         with self._lock:
             sums = [0, 0, 0, 0, 0, 0]

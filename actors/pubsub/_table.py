@@ -17,8 +17,7 @@ import threading
 from collections.abc import Callable
 from typing import Any, Final
 
-from actors._mailbox import Mailbox
-from actors._process import Process
+from actors.lowlevel import Process
 from actors.pubsub._topics import PatternTrie, is_pattern
 
 __all__ = ["Subscription", "SubscriptionTable", "Targets"]
@@ -30,18 +29,21 @@ UNBOUNDED: Final = sys.maxsize
 
 
 class Subscription:
-    """One subscription: a subscriber, a topic or pattern, and its policy."""
+    """One subscription: a subscriber, a topic or pattern, and its policy.
+
+    ``offer`` is the subscriber's bounded-delivery entry point (``None`` for
+    an unbounded subscription, which is delivered with ``push``).
+    """
 
     __slots__ = (
         "block_timeout",
         "key",
         "limit",
         "metadata",
+        "offer",
         "overflow",
         "proc",
         "push",
-        "queue",
-        "wrap",
     )
 
     def __init__(
@@ -58,12 +60,10 @@ class Subscription:
         self.metadata = metadata
         self.overflow = overflow
         self.block_timeout = block_timeout
-        bounded = isinstance(proc, Mailbox) and limit is not None
-        self.queue = proc.queue if bounded and isinstance(proc, Mailbox) else None
-        self.limit = limit if bounded and limit is not None else UNBOUNDED
-        # drop_oldest needs to recognise its own messages in the mailbox.
-        self.wrap = bounded and overflow == "drop_oldest"
-        push: Callable[[Any], bool] = proc.push if isinstance(proc, Mailbox) else proc.deliver
+        self.limit = UNBOUNDED if limit is None else limit
+        self.offer: Callable[..., str] | None = None if limit is None else proc.offer
+        # A GenServer's push is its mailbox append; probes deliver.
+        push: Callable[[Any], bool] = getattr(proc, "push", proc.deliver)
         self.push = push
 
     @property
@@ -76,19 +76,19 @@ class Subscription:
 
 class Targets:
     """The immutable answer for one topic: its subscriptions, and their push
-    functions when none of them has a bound or a wrapper (the fast path)."""
+    functions when none of them has a bound (the fast path)."""
 
-    __slots__ = ("plan", "pushes", "subs")
+    __slots__ = ("evicting", "plan", "pushes", "subs")
 
     def __init__(self, subs: tuple[Subscription, ...]) -> None:
         self.subs = subs
         # What the general fan-out loop reads per subscriber, unpacked once.
-        self.plan = tuple((sub.push, sub.queue, sub.limit, sub.wrap, sub) for sub in subs)
+        self.plan = tuple((sub.push, sub.offer, sub.limit, sub) for sub in subs)
         self.pushes: tuple[Callable[[Any], bool], ...] | None = (
-            tuple(sub.push for sub in subs)
-            if all(sub.queue is None and not sub.wrap for sub in subs)
-            else None
+            tuple(sub.push for sub in subs) if all(sub.offer is None for sub in subs) else None
         )
+        # drop_oldest must later recognise the messages of this broadcast.
+        self.evicting = any(sub.offer is not None and sub.overflow == "drop_oldest" for sub in subs)
 
 
 class SubscriptionTable:
