@@ -10,8 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from actors import ActorError, StartError
-from actors._reasons import format_reason
+from actors import ActorError, StartError, format_reason
 
 __all__ = [
     "AlreadyPresent",

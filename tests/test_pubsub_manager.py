@@ -138,3 +138,39 @@ def test_unknown_or_empty_instance_names_are_rejected(actor_system: actors.Actor
     for bad in ("", None, 42):
         with pytest.raises(ValueError, match="non-empty str"):
             manager.ensure(bad)  # type: ignore[arg-type]
+
+
+def test_an_instance_the_manager_owns_is_never_abandoned_however_often_it_crashes(
+    manual_system: actors.ActorSystem, clock: actors.ManualClock
+) -> None:
+    """Issue #11: after 4 crashes in 5 s the hand-rolled keeper left the
+    instance in "restarting" forever; the manager's DynamicSupervisor spaces
+    the restarts with backoff instead and keeps restarting it."""
+    probe = Probe(manual_system)
+    manual_system.add_lifecycle_listener(probe.deliver)
+    bus = PubSubManager.of(manual_system).ensure("flaky")
+    subscriber = Probe(manual_system)
+    bus.subscribe("t", subscriber)
+
+    def wait_for(event_type: str) -> None:
+        while True:
+            event = probe.expect(actors.ProcessLifecycle, timeout=5)
+            if (event.event_type, event.name) == (event_type, "flaky"):
+                return
+
+    manager = PubSubManager.of(manual_system)
+    wait_for("started")  # the first incarnation
+    for _ in range(8):
+        ref = bus.ref
+        assert ref is not None
+        probe.monitor(ref)
+        actors.exit(ref, "kill")
+        probe.expect(("DOWN", ANY, "process", ref, "killed"), timeout=5)
+        # The supervisor has the EXIT; once it answers, its backoff timer is set.
+        assert [(None, "restarting", "worker")] == sv.which_children(manager.supervisor)
+        clock.advance(10)  # past the longest backoff
+        wait_for("started")
+
+    assert "running" == bus.state
+    assert Ok(delivered=1) == bus.broadcast("t", "still here")
+    assert "still here" == subscriber.receive()

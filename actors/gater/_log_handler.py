@@ -36,9 +36,8 @@ from typing import Any, Final
 
 import actors
 from actors import messages
-from actors._process import current_process
 from actors.gater._integration import enabled
-from actors.lowlevel import resolve_system
+from actors.lowlevel import current_process, resolve_system
 from actors.pubsub import InvalidTopic, PubSubManager, instances
 
 __all__ = [

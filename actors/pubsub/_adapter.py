@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Any, Protocol
 
-from actors._result import Error, Ok
+from actors import Error, Ok
 
 __all__ = ["Adapter", "LocalAdapter"]
 

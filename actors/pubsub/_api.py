@@ -12,7 +12,7 @@ import re
 from typing import Any
 
 import actors
-from actors._result import Error, Ok
+from actors import Error, Ok
 from actors.pubsub._errors import BroadcastError, NoInstance
 from actors.pubsub._instance import _DEFAULT, PubSub
 from actors.pubsub._manager import PubSubManager

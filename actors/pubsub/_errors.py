@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from actors._errors import ActorError
+from actors import ActorError
 
 __all__ = ["BroadcastError", "NoInstance", "PubSubError"]
 

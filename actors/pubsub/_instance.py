@@ -72,6 +72,7 @@ class PubSub:
         self.counters = InstanceCounters()
         self.stopped = False
         self._server: actors.Ref[Any] | None = None
+        self._last: actors.Ref[Any] | None = None
         self._incarnations = 0
         self._cond = threading.Condition()
         self._started = system.clock.monotonic()
@@ -106,6 +107,11 @@ class PubSub:
             return "running"
         return "stopped" if self.stopped or self._incarnations == 0 else "restarting"
 
+    @property
+    def last_ref(self) -> actors.Ref[Any] | None:
+        """The latest incarnation of the instance actor, alive or not."""
+        return self._last
+
     def attach(self, server: actors.Ref[Any]) -> None:
         """A new incarnation of the instance actor took over (its thread)."""
         with self._cond:
@@ -113,6 +119,7 @@ class PubSub:
                 self.counters.add_restart()
             self._incarnations += 1
             self._server = server
+            self._last = server
             self.stopped = False
             self._cond.notify_all()
 

@@ -5,8 +5,9 @@ supervisors (or threads) starting the same instance at the same moment get
 the same instance — the race the original ``maybe_child_spec`` has. Who owns
 an instance is explicit: a supervisor that starts it through
 :meth:`PubSubManager.start_link_instance` (its child-spec start function), or
-else the manager's own keeper actor. A second owner gets ``None`` (OTP's
-``ignore``) and so stopping it stops nothing shared.
+else the manager's own :class:`~supervision.DynamicSupervisor`, which
+restarts a crashing instance with backoff and never abandons it. A second
+owner gets ``None`` (OTP's ``ignore``) and so stopping it stops nothing shared.
 """
 
 from __future__ import annotations
@@ -17,17 +18,14 @@ from collections.abc import Callable
 from typing import Any, Final
 
 import actors
-from actors import messages
-from actors._reasons import is_normal_exit
-from actors._result import Error, Ok
-from actors._server import ServerProcess
+import supervision as sv
+from actors import Error, Ok, messages
 from actors.lowlevel import resolve_system
 from actors.pubsub import instances
 from actors.pubsub._adapter import Adapter, LocalAdapter
 from actors.pubsub._config import InstanceConfig
 from actors.pubsub._instance import PubSub, PubSubServer
 from actors.pubsub.instances import DEFAULTS
-from supervision import RestartIntensity
 
 __all__ = ["PubSubManager"]
 
@@ -35,6 +33,11 @@ logger = logging.getLogger("actors.pubsub")
 
 _EXTENSION: Final = "actors.pubsub.manager"
 _CREATE_LOCK = threading.Lock()
+
+RESTART_BACKOFF: Final = sv.Backoff(0.05, 5.0, 0.2)
+"""How the manager's supervisor spaces the restarts of a crashing instance:
+from 50 ms, doubling, at most 5 s apart, so it is restarted for as long as
+it keeps crashing without ever exhausting the supervisor's intensity."""
 
 
 class PubSubManager:
@@ -46,7 +49,7 @@ class PubSubManager:
         self.adapter: Adapter = adapter if adapter is not None else LocalAdapter(system.node)
         self._lock = threading.RLock()
         self._instances: dict[str, PubSub] = {}
-        self._keeper: actors.Ref[Any] | None = None
+        self._supervisor: actors.Ref[Any] | None = None
 
     @classmethod
     def of(cls, system: actors.ActorSystem | None = None) -> PubSubManager:
@@ -108,8 +111,14 @@ class PubSubManager:
         ten gater instances."""
         with self._lock:
             handle = self._handle(name, config)
-            if not handle.running:
-                actors.call(self._keeper_ref(), ("start", name), timeout=30)
+            if not handle.running and handle.state != "restarting":
+                sv.start_child(
+                    self._supervisor_ref(),
+                    sv.child_spec(
+                        name, PubSubServer, handle, name=name, backoff=RESTART_BACKOFF
+                    ),
+                    timeout=30,
+                )
             return handle
 
     def start_link_instance(self, name: str, **config: Any) -> actors.Ref[Any] | None:
@@ -130,11 +139,16 @@ class PubSubManager:
         supervisor owns is restarted by it (OTP), so stop that one through
         its supervisor instead."""
         handle = self._instances.get(name)
-        if handle is None or not handle.running:
+        if handle is None:
             return
-        keeper = self._keeper
-        if keeper is not None and keeper.is_alive():
-            actors.call(keeper, ("stop", name), timeout=timeout + 1)
+        ref = handle.ref if handle.ref is not None else handle.last_ref
+        supervisor = self._supervisor
+        if ref is not None and supervisor is not None and supervisor.is_alive():
+            try:
+                sv.terminate_child(supervisor, ref, timeout=timeout + 1)
+                return
+            except sv.NotFound:
+                pass  # not ours: owned by a supervisor's tree
         ref = handle.ref
         if ref is not None:
             actors.stop(ref, "shutdown", timeout)
@@ -160,11 +174,20 @@ class PubSubManager:
 
         return report
 
-    def _keeper_ref(self) -> actors.Ref[Any]:
-        keeper = self._keeper
-        if keeper is None or not keeper.is_alive():
-            keeper = self._keeper = _Keeper.start(self, system=self.system)
-        return keeper
+    @property
+    def supervisor(self) -> actors.Ref[Any]:
+        """The :class:`~supervision.DynamicSupervisor` that owns the instances
+        started by :meth:`ensure` (started on first use)."""
+        with self._lock:
+            return self._supervisor_ref()
+
+    def _supervisor_ref(self) -> actors.Ref[Any]:
+        supervisor = self._supervisor
+        if supervisor is None or not supervisor.is_alive():
+            supervisor = self._supervisor = sv.DynamicSupervisor.start(
+                max_restarts=100, max_seconds=5, system=self.system
+            )
+        return supervisor
 
 
 def _secure_verifier(name: str, system: actors.ActorSystem) -> Callable[[Any, str], Ok | Error]:
@@ -179,59 +202,3 @@ def _secure_verifier(name: str, system: actors.ActorSystem) -> Callable[[Any, st
         return Ok(detail) if status == "ok" else Error(detail)
 
     return verify
-
-
-class _Keeper(actors.GenServer):
-    """Owns the instances the manager started itself and restarts them after
-    a crash (at most 3 times in 5 seconds, then leaves them stopped)."""
-
-    def init(self, manager: PubSubManager) -> None:
-        self.trap_exits = True
-        self.manager = manager
-        self.owned: dict[ServerProcess, str] = {}
-        self.intensity = RestartIntensity(3, 5)
-
-    def handle_call(self, request: Any, caller: actors.Caller) -> Any:
-        match request:
-            case ("start", name):
-                return self._start(name)
-            case ("stop", name):
-                for proc, owned in list(self.owned.items()):
-                    if owned == name:
-                        del self.owned[proc]  # its EXIT is then ignored
-                return None
-        return super().handle_call(request, caller)
-
-    def _start(self, name: str) -> actors.Ref[Any] | None:
-        handle = self.manager.get(name)
-        if handle is None:
-            return None
-        if handle.running:
-            return handle.ref
-        ref = PubSubServer.start_link(handle, name=name, system=self.system)
-        self.owned[ref._process] = name
-        return ref
-
-    def handle_info(self, message: Any) -> None:
-        match message:
-            case ("EXIT", ref, reason) if isinstance(ref, actors.Ref):
-                name = self.owned.pop(ref._process, None)
-                if name is None or is_normal_exit(reason):
-                    return
-                if not self.intensity.add_restart(self.system.clock.monotonic()):
-                    logger.error("pub/sub %s keeps crashing; leaving it stopped", name)
-                    return
-                try:
-                    self._start(name)
-                except actors.StartError:
-                    logger.exception("pub/sub %s could not be restarted", name)
-            case _:
-                super().handle_info(message)
-
-    def terminate(self, reason: Any) -> None:
-        for proc in reversed(list(self.owned)):
-            if proc.alive:
-                proc.exit_signal(self._proc, "shutdown")
-                with actors.blocking():
-                    if not proc.stopped.wait(5.0):
-                        proc.kill()
