@@ -8,6 +8,8 @@ method (supervisor handles).
 
 from __future__ import annotations
 
+import math
+import threading
 from typing import Any
 
 from actors._blocking import blocking
@@ -85,12 +87,32 @@ def _searched(target: Any, system: ActorSystem | None) -> str | None:
 
 
 def _check_timeout(timeout: object, what: str) -> float | None:
+    """Real seconds to wait, ``None`` for no limit; checked *before* sending.
+
+    ``float("inf")`` and values beyond what a lock can wait for
+    (:data:`threading.TIMEOUT_MAX`) mean no limit, as ``"infinity"`` does.
+    """
     if timeout is None or timeout == "infinity":
         return None
     if isinstance(timeout, bool) or not isinstance(timeout, int | float) or not timeout >= 0:
         msg = f"{what} timeout must be a non-negative number of seconds or None, got {timeout!r}"
         raise ValueError(msg)
+    if timeout >= threading.TIMEOUT_MAX:
+        return None
     return float(timeout)
+
+
+def _check_delay(seconds: object) -> float:
+    if (
+        isinstance(seconds, bool)
+        or not isinstance(seconds, int | float)
+        or not 0 <= seconds < math.inf
+    ):
+        msg = f"send_after() takes a finite, non-negative number of seconds, got {seconds!r}"
+        if isinstance(seconds, int | float) and not isinstance(seconds, bool):
+            raise ValueError(msg)
+        raise TypeError(msg)
+    return float(seconds)
 
 
 def call(
@@ -309,6 +331,7 @@ def send_after(
     :func:`cancel_timer`. A timer whose target has exited by then is dropped
     silently (as Erlang cancels timers of dead processes).
     """
+    delay = _check_delay(seconds)
     proc = resolve(target, system)
     owner = proc.system if proc is not None else resolve_system(system)
     if isinstance(target, str | tuple) or proc is None:
@@ -327,7 +350,7 @@ def send_after(
         def fire() -> None:
             fixed.deliver(message)
 
-    return owner.timers.schedule(seconds, fire)
+    return owner.timers.schedule(delay, fire)
 
 
 def cancel_timer(ref: TimerRef) -> float | None:

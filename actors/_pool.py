@@ -176,7 +176,8 @@ class WorkerPool:
                     return
                 try:
                     proc.run_turn(batch, slot)
-                except Exception:
+                except BaseException:
+                    # A worker serves every pooled actor: nothing may end it.
                     logger.exception("internal error while running %r", proc)
         finally:
             bind_worker(None)

@@ -244,10 +244,11 @@ class ServerProcess(Mailbox):
         try:
             actor.init(*args, **kwargs)
         except BaseException as exc:
+            # SystemExit/KeyboardInterrupt too: the start fails, nothing else
+            # (but Ctrl-C in the main thread still reaches the program).
             slot[0] = previous
             self._init_failed(exc)
-            if not isinstance(exc, Exception):
-                raise
+            _interrupt_main(exc)
             raise StartError(type(actor), exc) from exc
         slot[0] = previous
         if self._stop_reason is not _NOTHING:
@@ -471,10 +472,10 @@ class ServerProcess(Mailbox):
         self._phase = EXITING
         try:
             actor.terminate(reason)
-        except Exception as exc:
+        except BaseException as exc:
             # OTP: a terminate that raises replaces the exit reason.
-            reason = exc
-            self._finalize(reason, raised_here=True)
+            self._finalize(exc, raised_here=True)
+            _interrupt_main(exc)
             return
         self._finalize(reason)
 
@@ -494,13 +495,12 @@ class ServerProcess(Mailbox):
         reason: BaseException = exc
         try:
             actor.terminate(exc)
-        except Exception as terminate_exc:
+        except BaseException as terminate_exc:
             reason = terminate_exc
         self._finalize(reason, raised_here=True)
-        if not isinstance(exc, Exception) and threading.current_thread() is threading.main_thread():
-            # Ctrl-C while the main thread ran an actor inline: the actor
-            # crashed, and the interrupt still reaches the program.
-            raise exc
+        _interrupt_main(exc)
+        if reason is not exc:
+            _interrupt_main(reason)
 
     def _finalize(self, reason: Any, *, started: bool = True, raised_here: bool = False) -> bool:
         """Make the process dead and tell everyone; runs exactly once."""
@@ -594,6 +594,15 @@ class ServerProcess(Mailbox):
         deferred = self._deferred
         if deferred is not None:
             deferred.discard(caller)
+
+
+def _interrupt_main(exc: BaseException) -> None:
+    """Re-raise Ctrl-C when the main thread ran an actor's callback inline:
+    the actor has crashed (and is cleaned up), and the interrupt still
+    reaches the program. Any other BaseException (``SystemExit`` included)
+    only crashes the actor."""
+    if isinstance(exc, KeyboardInterrupt) and threading.current_thread() is threading.main_thread():
+        raise exc
 
 
 def _fail(future: Any, exc: BaseException) -> None:

@@ -15,7 +15,7 @@ import os
 import socket
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from contextvars import Token
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, Final
@@ -116,6 +116,7 @@ class ActorSystem:
         if clock is not None and not isinstance(clock, Clock):
             msg = f"clock must implement actors.Clock, got {type(clock).__name__}"
             raise TypeError(msg)
+        _check_options(name, pool_size, node, config, batch_size)
         self.name = name or f"system-{next(_system_numbers)}"
         self.clock: Clock = clock if clock is not None else SystemClock()
         self.node = node or f"{self.name}@{socket.gethostname()}"
@@ -330,7 +331,10 @@ class ActorSystem:
         for listener in self._listeners:
             try:
                 listener(event)
-            except Exception:
+            except BaseException:
+                # SystemExit/KeyboardInterrupt too: a listener runs inside
+                # whatever emitted the event (a crash, a restart) and must
+                # never leave that half done.
                 logger.exception("lifecycle listener %r failed on %s", listener, event.event_type)
 
     # Statistics ----------------------------------------------------------------
@@ -433,6 +437,28 @@ class ActorSystem:
         logger.warning("%s did not stop in time during shutdown; killing it", proc)
         proc.kill()
         return False
+
+
+def _check_options(
+    name: object, pool_size: object, node: object, config: object, batch_size: object
+) -> None:
+    """Refuse bad constructor arguments with errors that name them."""
+    for what, value in (("name", name), ("node", node)):
+        if value is not None and (not isinstance(value, str) or not value):
+            msg = f"ActorSystem {what} must be a non-empty str or None, got {value!r}"
+            raise TypeError(msg)
+    for what, value in (("pool_size", pool_size), ("batch_size", batch_size)):
+        if value is None and what == "pool_size":
+            continue
+        if isinstance(value, bool) or not isinstance(value, int):
+            msg = f"ActorSystem {what} must be an int >= 1, got {type(value).__name__} {value!r}"
+            raise TypeError(msg)
+        if value < 1:
+            msg = f"ActorSystem {what} must be an int >= 1, got {value!r}"
+            raise ValueError(msg)
+    if config is not None and not isinstance(config, Mapping):
+        msg = f"ActorSystem config must be a mapping (dict) or None, got {type(config).__name__}"
+        raise TypeError(msg)
 
 
 def _remaining(deadline: float) -> float:

@@ -161,7 +161,7 @@ class TimerService:
             for ref in due:
                 try:
                     ref._callback()
-                except Exception:
+                except BaseException:  # the timer thread serves every actor
                     logger.exception("timer callback %r failed", ref)
 
 

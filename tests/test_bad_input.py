@@ -145,3 +145,78 @@ def test_monitor_and_link_outside_an_actor_point_to_the_probe() -> None:
         actors.monitor("anything")
     with pytest.raises(RuntimeError, match="inside an actor"):
         actors.link("anything")
+
+
+@pytest.mark.parametrize("timeout", [float("inf"), 1e300])
+def test_an_unbounded_call_timeout_means_no_limit(
+    actor_system: actors.ActorSystem, timeout: float
+) -> None:
+    # Used to raise OverflowError after the request had been handled.
+    ref = Counter.start(5, system=actor_system)
+
+    assert 5 == actors.call(ref, ("get",), timeout=timeout)
+    actors.stop(ref, timeout=timeout)
+
+
+@pytest.mark.parametrize(
+    ("seconds", "error"),
+    [("1", TypeError), (True, TypeError), (None, TypeError), (-1, ValueError), (1e400, ValueError)],
+)
+def test_send_after_refuses_what_is_not_a_delay(
+    actor_system: actors.ActorSystem, seconds: Any, error: type[Exception]
+) -> None:
+    ref = Counter.start(system=actor_system)
+
+    with pytest.raises(error, match=r"send_after\(\) takes a finite, non-negative number"):
+        actors.send_after(ref, ("tick",), seconds)
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "error", "match"),
+    [
+        ({"pool_size": "2"}, TypeError, "pool_size must be an int"),
+        ({"pool_size": 2.5}, TypeError, "pool_size must be an int"),
+        ({"pool_size": 0}, ValueError, "pool_size must be an int >= 1"),
+        ({"batch_size": "64"}, TypeError, "batch_size must be an int"),
+        ({"config": "x"}, TypeError, "config must be a mapping"),
+        ({"name": 7}, TypeError, "name must be a non-empty str"),
+        ({"node": ""}, TypeError, "node must be a non-empty str"),
+    ],
+)
+def test_actor_system_options_are_checked_by_name(
+    kwargs: dict[str, Any], error: type[Exception], match: str
+) -> None:
+    with pytest.raises(error, match=match):
+        actors.ActorSystem(**kwargs)
+
+
+def test_a_system_that_is_not_one_is_named(actor_system: actors.ActorSystem) -> None:
+    from actors import gater
+    from actors.pubsub import PubSubManager
+
+    for operation in (
+        lambda: Counter.start(system="x"),
+        lambda: PubSubManager.of("x"),  # type: ignore[arg-type]
+        lambda: gater.start("x"),  # type: ignore[arg-type]
+    ):
+        with pytest.raises(TypeError, match="system must be an actors.ActorSystem or None"):
+            operation()
+
+
+@pytest.mark.parametrize(
+    ("config", "error", "match"),
+    [
+        ({"ex_esdb_metrics": 5}, TypeError, "config\\['ex_esdb_metrics'\\] must be a dict"),
+        ({"ex_esdb_metrics": {"mailbox_limt": 5}}, TypeError, "mailbox_limt"),
+        ({"ex_esdb_metrics": {"overflow": "drop_all"}}, ValueError, "overflow must be one of"),
+        ("ex_esdb_metrics", TypeError, "gater config must map instance names"),
+    ],
+)
+def test_gater_config_errors_name_the_instance_and_option(
+    actor_system: actors.ActorSystem, config: Any, error: type[Exception], match: str
+) -> None:
+    from actors import gater
+
+    with pytest.raises(error, match=match):
+        gater.start(actor_system, config, audit=False, broadcasters=False)
+    assert [] == actor_system.actors()

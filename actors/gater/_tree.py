@@ -21,7 +21,7 @@ import supervision as sv
 from actors.gater._auditing import start_auditor
 from actors.gater._broadcasters import integration_children
 from actors.lowlevel import current_process, resolve_system
-from actors.pubsub import PubSubManager, instances
+from actors.pubsub import InstanceConfig, PubSubManager, instances
 
 __all__ = [
     "DEFAULT_NAME",
@@ -52,11 +52,22 @@ def children(
 ) -> list[sv.ChildSpec]:
     """The child specs of the gater tree: the ten instances, the auditor, then
     the health and metrics broadcasters (see :func:`start` for the options)."""
+    if config is not None and not isinstance(config, Mapping):
+        msg = f"gater config must map instance names to option dicts, got {type(config).__name__}"
+        raise TypeError(msg)
     options = dict(config or {})
     unknown = set(options) - set(instances.ALL)
     if unknown:
-        msg = f"unknown gater instance(s) in config: {', '.join(sorted(unknown))}"
+        msg = f"unknown gater instance(s) in config: {', '.join(sorted(map(str, unknown)))}"
         raise ValueError(msg)
+    for instance, settings in options.items():
+        if not isinstance(settings, Mapping):
+            msg = (
+                f"gater config[{instance!r}] must be a dict of instance options "
+                f"(mailbox_limit, overflow, block_timeout, secure), got {settings!r}"
+            )
+            raise TypeError(msg)
+        InstanceConfig().merged(**settings)  # unknown or bad options fail here, by name
     manager = PubSubManager.of(system)
     specs = [
         sv.child_spec(
