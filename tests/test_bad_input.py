@@ -199,7 +199,7 @@ def test_a_system_that_is_not_one_is_named(actor_system: actors.ActorSystem) -> 
         lambda: PubSubManager.of("x"),  # type: ignore[arg-type]
         lambda: gater.start("x"),  # type: ignore[arg-type]
     ):
-        with pytest.raises(TypeError, match="system must be an actors.ActorSystem or None"):
+        with pytest.raises(TypeError, match=r"system must be an actors\.ActorSystem or None"):
             operation()
 
 
