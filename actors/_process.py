@@ -75,6 +75,10 @@ def current_process() -> Process | None:
 _monitor_ids = itertools.count(1)
 
 
+def _traps(process: Process) -> bool:
+    return process.trap_exits
+
+
 class MonitorRef:
     """Identifies one monitor; the first element after ``"DOWN"`` in its message."""
 
@@ -169,6 +173,11 @@ class Process:
     def alive(self) -> bool:
         return self._alive
 
+    @property
+    def doomed(self) -> bool:
+        """Alive, but bound to exit at its next step (an exit signal arrived)."""
+        return False
+
     def mark_dead(
         self, reason: Any
     ) -> tuple[set[Process] | None, dict[MonitorRef, None] | None, set[MonitorRef] | None] | None:
@@ -203,7 +212,10 @@ class Process:
                 if mref.target is not None:
                     mref.target.remove_watcher(mref)
         if links:
-            for other in links:
+            # Processes that do not trap exits first: they die at once if
+            # idle, so a supervisor that traps (and reacts by restarting)
+            # never finds their names still taken.
+            for other in sorted(links, key=_traps):
                 other.remove_link(self)
                 other.exit_signal(self, reason)
         if watchers:

@@ -1,8 +1,10 @@
 """Registered names of one actor system (Erlang's local name registry).
 
 A name maps to at most one live process. A name whose owner is already dead
-(but not yet unregistered, because its exit is in progress) is taken over by
-the new registration, as Elixir's ``Registry`` does.
+(but not yet unregistered, because its exit is in progress), or doomed (an
+exit signal reached it while a callback was running: it exits when that
+returns), is taken over by the new registration, as Elixir's ``Registry``
+does and as OTP frees a name the moment its owner is killed.
 """
 
 from __future__ import annotations
@@ -46,7 +48,12 @@ class NameRegistry:
     def register(self, name: Any, proc: Process) -> None:
         with self._lock:
             existing = self._names.get(name)
-            if existing is not None and existing.alive and existing is not proc:
+            if (
+                existing is not None
+                and existing.alive
+                and not existing.doomed
+                and existing is not proc
+            ):
                 raise AlreadyStarted(name, existing.ref)
             self._names[name] = proc
 

@@ -177,11 +177,45 @@ class ServerProcess(Mailbox):
         self.set_pending_exit(reason)
 
     def set_pending_exit(self, reason: Any) -> None:
-        """Exit with ``reason`` at the next message boundary (no ``terminate``)."""
+        """Exit with ``reason`` (no ``terminate``): at once if the actor is
+        idle, as an Erlang process dies when the signal arrives; else at its
+        next message boundary (a running callback cannot be interrupted).
+
+        Exiting at once runs in the signalling thread. A chain of links
+        exits the same way only up to :data:`INLINE_EXIT_DEPTH` deep, then
+        the rest continue on the actors' own turns (no deep recursion).
+        """
         if self._pending_exit is _NOTHING:
             self._pending_exit = reason
         self._attention = True
+        if _inline_exits.depth < INLINE_EXIT_DEPTH and self.acquire():
+            if self._phase != RUNNING:
+                # Starting (the starter holds no lock then, so this is a
+                # late signal) or already exiting: let its turn handle it.
+                if self.release():
+                    self.submit()
+                return
+            slot = current_slot()
+            previous = slot[0]
+            slot[0] = self
+            _inline_exits.depth += 1
+            try:
+                self._phase = EXITING
+                self._finalize(self._pending_exit)
+            finally:
+                _inline_exits.depth -= 1
+                slot[0] = previous
+            if self.own_runq is not None:
+                self.own_runq.put(None)  # let the idle actor thread notice and end
+            self._drain_and_release()
+            return
         self.poke()
+
+    @property
+    def doomed(self) -> bool:
+        """Whether an exit signal has sealed its fate (it exits at its next
+        boundary): its registered name can be taken by a new actor."""
+        return self._pending_exit is not _NOTHING
 
     def kill(self) -> None:
         if self._finalize(KILLED) and self.own_runq is not None:
@@ -594,6 +628,18 @@ class ServerProcess(Mailbox):
         deferred = self._deferred
         if deferred is not None:
             deferred.discard(caller)
+
+
+INLINE_EXIT_DEPTH: Final = 16
+"""How many linked actors one thread takes down in a row before leaving the
+rest of an exit chain to the actors' own turns."""
+
+
+class _InlineExits(threading.local):
+    depth = 0
+
+
+_inline_exits = _InlineExits()
 
 
 def _interrupt_main(exc: BaseException) -> None:

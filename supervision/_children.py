@@ -51,6 +51,14 @@ STOPPED: Final = "stopped"
 
 DIRECTIVES: Final = ("restart", "stop", "escalate", "resume")
 
+RETRY_MIN: Final = 0.005
+RETRY_MAX: Final = 0.5
+"""A failed restart is retried after RETRY_MIN clock-seconds, doubling up to
+RETRY_MAX. Each attempt counts toward the restart intensity, as OTP's
+``try_again_restart`` does, but attempts are spaced rather than run back to
+back in one turn, so a transient cause (a name still held by an actor that is
+exiting) can clear before the intensity is used up."""
+
 INFINITY_WARNING_EVERY: Final = 5.0
 """Real seconds between warnings while waiting on a child with shutdown="infinity"."""
 
@@ -71,6 +79,7 @@ class Child:
     """A supervisor's record of one child (its current incarnation, if any)."""
 
     __slots__ = (
+        "failed_starts",
         "failures",
         "key",
         "last_id",
@@ -91,6 +100,7 @@ class Child:
         self.status = STOPPED
         self.restarts = 0
         self.failures = 0  # consecutive, for backoff
+        self.failed_starts = 0  # consecutive failed restart attempts
         self.started_at = 0.0
         self.retry_token = 0
         self.verdict = Verdict()
@@ -255,6 +265,7 @@ class ChildKeeper:
         the restart intensity, as OTP's ``try_again_restart`` does)."""
         failure = self.launch(child)
         if failure is None:
+            child.failed_starts = 0
             child.restarts += 1
             proc = None if child.ref is None else process_of(child.ref)
             if proc is not None:
@@ -268,7 +279,11 @@ class ChildKeeper:
             return True
         child.status = RESTARTING
         child.retry_token += 1
-        actors.send(self.server.ref, ("$supervision", "retry", child.key, child.retry_token))
+        delay = min(RETRY_MAX, RETRY_MIN * 2 ** min(child.failed_starts, 16))
+        child.failed_starts += 1
+        actors.send_after(
+            self.server.ref, ("$supervision", "retry", child.key, child.retry_token), delay
+        )
         return False
 
     # Stopping ------------------------------------------------------------------
