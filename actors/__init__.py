@@ -29,7 +29,14 @@ from actors._blocking import blocking
 from actors._clock import Clock, ManualClock, SystemClock
 from actors._current import current_system
 from actors._envelopes import Caller
-from actors._errors import ActorError, AlreadyStarted, CallError, NoProcError, StartError
+from actors._errors import (
+    ActorError,
+    AlreadyStarted,
+    CallError,
+    NoProcError,
+    PoolExhausted,
+    StartError,
+)
 from actors._genserver import GenServer
 from actors._lifecycle import ProcessLifecycle
 from actors._process import MonitorRef
@@ -59,6 +66,7 @@ __all__ = [
     "MonitorRef",
     "NoProcError",
     "Ok",
+    "PoolExhausted",
     "ProcessLifecycle",
     "Ref",
     "StartError",

@@ -12,10 +12,10 @@ import math
 import threading
 from typing import Any
 
-from actors._blocking import blocking
+from actors._blocking import check_can_block, waiting
 from actors._current import resolve_system
 from actors._envelopes import Call, Caller, Cast
-from actors._errors import CallError, NoProcError
+from actors._errors import CallError, NoProcError, PoolExhausted
 from actors._future import ReplyFuture
 from actors._process import MonitorRef, Process, current_process
 from actors._reasons import KILL, NOPROC
@@ -136,6 +136,10 @@ def call(
     me = current_process()
     if proc is me:
         raise CallError("calling_self", target, request)
+    try:
+        check_can_block()
+    except PoolExhausted as exc:
+        raise CallError("pool_exhausted", target, request) from exc
     future: ReplyFuture[Any] = ReplyFuture()
     caller = Caller(future, None if me is None else me.ref)
     if isinstance(proc, ServerProcess):
@@ -217,9 +221,13 @@ def stop(
     if not isinstance(proc, ServerProcess):
         proc.close(reason)
         return
+    try:
+        check_can_block()
+    except PoolExhausted as exc:
+        raise CallError("pool_exhausted", target) from exc
     proc.request_stop(reason)
     if not proc.stopped.is_set():
-        with blocking():
+        with waiting():
             stopped = proc.stopped.wait(wait)
         if not stopped:
             raise CallError("timeout", target)

@@ -1,9 +1,11 @@
-"""Compensation for blocking inside a pooled actor (D2).
+"""Compensation for blocking inside a pooled actor.
 
 A pool worker that blocks (waiting for a call's reply, a stop, a probe's
 receive, or user code inside :func:`blocking`) tells its pool, which adds or
 unparks a worker for as long as the block lasts. This is what keeps chains of
-calls between pooled actors from deadlocking a pool of two workers.
+calls between pooled actors from deadlocking a pool of two workers. The pool
+caps how many workers may be blocked at once (``ActorSystem(max_blocked=)``):
+past the cap, entering a block raises :class:`~actors.PoolExhausted`.
 """
 
 from __future__ import annotations
@@ -11,28 +13,39 @@ from __future__ import annotations
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import Protocol
+from typing import Any, Protocol
 
-__all__ = ["Compensator", "bind_worker", "blocking", "is_pool_worker"]
+__all__ = [
+    "Compensator",
+    "bind_worker",
+    "blocking",
+    "check_can_block",
+    "is_pool_worker",
+    "waiting",
+]
 
 
 class Compensator(Protocol):
-    def enter_blocking(self) -> None: ...
+    def enter_blocking(self, state: Any) -> None: ...
 
-    def exit_blocking(self) -> None: ...
+    def check_capacity(self) -> None: ...
+
+    def exit_blocking(self, state: Any) -> None: ...
 
 
 class _WorkerState(threading.local):
     pool: Compensator | None = None
+    worker: Any = None
     depth: int = 0
 
 
 _state = _WorkerState()
 
 
-def bind_worker(pool: Compensator | None) -> None:
-    """Mark the current thread as a worker of ``pool`` (``None`` to unmark)."""
+def bind_worker(pool: Compensator | None, worker: Any) -> None:
+    """Mark the current thread as ``worker`` of ``pool`` (``None`` to unmark)."""
     _state.pool = pool
+    _state.worker = worker
     _state.depth = 0
 
 
@@ -50,6 +63,10 @@ def blocking() -> Iterator[None]:
     (thread-runtime actors, plain threads) it does nothing. Nested uses count
     once.
 
+    Raises:
+        PoolExhausted: on a pool worker, when the pool's ``max_blocked``
+            workers are blocked already (nothing was blocked for this call).
+
     Example::
 
         def handle_call(self, request, caller):
@@ -61,12 +78,49 @@ def blocking() -> Iterator[None]:
     if pool is None:
         yield
         return
+    if state.depth == 0:
+        pool.enter_blocking(state.worker)  # may raise PoolExhausted
     state.depth += 1
-    if state.depth == 1:
-        pool.enter_blocking()
     try:
         yield
     finally:
         state.depth -= 1
         if state.depth == 0:
-            pool.exit_blocking()
+            pool.exit_blocking(state.worker)
+
+
+def check_can_block() -> None:
+    """Fail fast, before sending anything, if this pool worker could not
+    block now (``max_blocked`` reached). Does nothing elsewhere.
+
+    Raises:
+        PoolExhausted: the pool's blocked-call cap is reached.
+    """
+    state = _state
+    if state.pool is not None and state.depth == 0:
+        state.pool.check_capacity()
+
+
+@contextmanager
+def waiting() -> Iterator[None]:
+    """Like :func:`blocking`, for a wait that must happen whatever the cap
+    (a reply to a request already sent): past the cap it waits without
+    compensation rather than abandoning the request."""
+    from actors._errors import PoolExhausted
+
+    state = _state
+    pool = state.pool
+    if pool is None or state.depth:
+        yield  # not a pool worker, or already compensated
+        return
+    try:
+        pool.enter_blocking(state.worker)
+    except PoolExhausted:
+        yield  # over the cap: wait uncompensated
+        return
+    state.depth = 1
+    try:
+        yield
+    finally:
+        state.depth = 0
+        pool.exit_blocking(state.worker)

@@ -15,6 +15,7 @@ __all__ = [
     "AlreadyStarted",
     "CallError",
     "NoProcError",
+    "PoolExhausted",
     "StartError",
 ]
 
@@ -93,6 +94,17 @@ class AlreadyStarted(StartError):
 
     def __reduce__(self) -> tuple[Any, ...]:
         return (type(self), (self.name, self.ref))
+
+
+class PoolExhausted(ActorError):
+    """A pooled actor tried to block while the pool's ``max_blocked`` workers
+    were blocked already; nothing was sent or waited for.
+
+    Raise the limit with ``ActorSystem(max_blocked=...)``, or make fewer
+    pooled actors wait at once (long chains of calls, many actors inside
+    ``actors.blocking()``); actors that block for long belong on the
+    ``"thread"`` runtime.
+    """
 
 
 class NoProcError(ActorError):

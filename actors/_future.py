@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 import pykka
 
-from actors._blocking import blocking
+from actors._blocking import waiting
 
 if TYPE_CHECKING:
     from types import TracebackType
@@ -104,7 +104,7 @@ class ReplyFuture(pykka.Future[T]):
             return True
         if timeout is not None and timeout <= 0:
             return False
-        with blocking():
+        with waiting():
             acquired = ready.acquire(True, -1 if timeout is None else timeout)
         if acquired:
             ready.release()

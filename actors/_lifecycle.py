@@ -21,6 +21,7 @@ import attrs
 __all__ = [
     "CORE_EVENT_TYPES",
     "CRASHED",
+    "STALLED",
     "STARTED",
     "STOPPED",
     "ProcessLifecycle",
@@ -31,8 +32,10 @@ __all__ = [
 STARTED: Final = "started"
 STOPPED: Final = "stopped"
 CRASHED: Final = "crashed"
+STALLED: Final = "stalled"
+"""A pooled actor held its worker for one turn longer than the stall threshold."""
 
-CORE_EVENT_TYPES: Final = frozenset({STARTED, STOPPED, CRASHED})
+CORE_EVENT_TYPES: Final = frozenset({STARTED, STOPPED, CRASHED, STALLED})
 
 _types_lock = threading.Lock()
 _event_types: frozenset[str] = CORE_EVENT_TYPES

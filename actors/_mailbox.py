@@ -193,9 +193,9 @@ class Mailbox(Process):
         # Re-check after registering: the runner may have made room already.
         if len(self.queue) < limit:
             return not self.closed
-        from actors._blocking import blocking
+        from actors._blocking import waiting
 
-        with blocking():
+        with waiting():
             event.wait(timeout)
         if self.closed:
             return False

@@ -1,4 +1,4 @@
-"""The worker pool of the pooled runtime (D2).
+"""The worker pool of the pooled runtime.
 
 Many actors share a few worker threads, as BEAM schedulers share cores. A
 runnable actor sits in one run queue (a deque); a worker takes it, handles a
@@ -15,6 +15,20 @@ beyond ``size`` stay parked as spares and retire after
 :data:`SPARE_IDLE` seconds without work, so short blocks (a supervisor
 waiting for a child to stop) reuse threads instead of creating them.
 Spawning and stopping actors never creates or joins threads.
+
+Two limits keep one bad actor from freezing everyone:
+
+* **Stalls.** A watchdog notices a worker that has spent more than
+  ``stall_threshold`` real seconds in one actor's turn without declaring it
+  blocking (a callback that blocks on I/O or loops). It reports the actor
+  and the worker's stack through ``on_stall`` and counts the worker as
+  blocked, so a replacement runs the other actors; the stuck worker rejoins
+  when its turn ends. A Python thread cannot be interrupted, so a killed
+  actor's running callback still keeps its worker until it returns.
+* **The blocked-call cap.** At most ``max_blocked`` workers may be blocked
+  (compensated) at once. Past it, a new blocking call from a pooled actor
+  fails at once with :class:`~actors.PoolExhausted` instead of starving
+  every actor until timeouts.
 """
 
 from __future__ import annotations
@@ -24,13 +38,16 @@ import logging
 import sys
 import threading
 import time
+import traceback
+from collections.abc import Callable
 from typing import Any, Final
 
 from actors._blocking import bind_worker
+from actors._errors import PoolExhausted
 from actors._process import current_slot
 from actors._runqueue import TIMED_OUT, RunQueue, new_parking_lot
 
-__all__ = ["WorkerPool"]
+__all__ = ["DEFAULT_MAX_BLOCKED", "DEFAULT_STALL_THRESHOLD", "StallHook", "WorkerPool"]
 
 logger = logging.getLogger("actors")
 
@@ -57,6 +74,29 @@ STALL_CHECK: Final = 0.01
 """Real seconds between watchdog checks while actors wait to run."""
 IDLE_CHECK: Final = 0.05
 
+DEFAULT_STALL_THRESHOLD: Final = 2.0
+"""Real seconds in one turn, without ``actors.blocking()``, that count as a stall."""
+DEFAULT_MAX_BLOCKED: Final = 1024
+"""Workers that may be blocked (and compensated) at once, by default."""
+
+StallHook = Callable[[Any, float, str], None]
+"""``on_stall(process, seconds, stack)``: called in the watchdog thread."""
+
+
+class _Worker:
+    """What the watchdog reads about one worker (written by that worker)."""
+
+    __slots__ = ("blocked", "seen_at", "seen_turns", "slot", "stalled", "thread", "turns")
+
+    def __init__(self, thread: threading.Thread) -> None:
+        self.thread = thread
+        self.turns = 0  # turns started; the watchdog compares samples
+        self.slot: list[Any] = [None]
+        self.stalled = False  # counted as blocked by the watchdog
+        self.blocked = 0  # depth of declared blocking (compensated)
+        self.seen_turns = -1
+        self.seen_at = 0.0
+
 
 class WorkerPool:
     """Worker threads serving the run queue of one actor system.
@@ -65,12 +105,22 @@ class WorkerPool:
         size: workers kept runnable (not blocked).
         thread_prefix: worker threads are named ``f"{thread_prefix}-{n}"``.
         batch: messages an actor may handle per turn before yielding.
-        max_workers: upper bound on workers, blocked ones included; past it a
-            blocking worker is not compensated (and a warning is logged).
+        max_blocked: workers that may be blocked at once; past it a new
+            blocking call from a pooled actor raises :class:`PoolExhausted`.
+        stall_threshold: real seconds in one turn that count as a stall
+            (``None``: no stall detection).
+        on_stall: called once per stall, in the watchdog thread.
     """
 
     def __init__(
-        self, size: int, thread_prefix: str, *, batch: int = 64, max_workers: int = 1024
+        self,
+        size: int,
+        thread_prefix: str,
+        *,
+        batch: int = 64,
+        max_blocked: int = DEFAULT_MAX_BLOCKED,
+        stall_threshold: float | None = DEFAULT_STALL_THRESHOLD,
+        on_stall: StallHook | None = None,
     ) -> None:
         if size < 1:
             msg = f"pool_size must be at least 1, got {size}"
@@ -80,17 +130,20 @@ class WorkerPool:
             raise ValueError(msg)
         self.size = size
         self.batch = batch
-        self.max_workers = max(size, max_workers)
+        self.max_blocked = max_blocked
+        self.stall_threshold = stall_threshold
+        self.on_stall = on_stall
         self._prefix = thread_prefix
         self.runq = RunQueue()
         self.submit = self.runq.put
         self._lock = threading.Lock()
-        self._workers: set[threading.Thread] = set()
+        self._workers: dict[threading.Thread, _Worker] = {}
         self._blocked = 0
+        self._stalls = 0
+        self._refused = 0
         self._numbers = itertools.count(1)
         self._closed = False
         self._started = False
-        self._warned = False
         self._watchdog_stop = threading.Event()
         self._watchdog: threading.Thread | None = None
 
@@ -101,11 +154,10 @@ class WorkerPool:
             self._started = True
             for _ in range(self.size):
                 self._spawn_locked()
-            if GIL and self.size > 1:
-                self._watchdog = threading.Thread(
-                    target=self._watch, name=f"{self._prefix}-watchdog", daemon=True
-                )
-                self._watchdog.start()
+            self._watchdog = threading.Thread(
+                target=self._watch, name=f"{self._prefix}-watchdog", daemon=True
+            )
+            self._watchdog.start()
 
     @property
     def workers(self) -> int:
@@ -115,6 +167,16 @@ class WorkerPool:
     def blocked(self) -> int:
         return self._blocked
 
+    @property
+    def stalls(self) -> int:
+        """Stalls detected so far."""
+        return self._stalls
+
+    @property
+    def refused(self) -> int:
+        """Blocking calls refused because ``max_blocked`` workers were blocked."""
+        return self._refused
+
     def queued(self) -> int:
         return len(self.runq)
 
@@ -122,8 +184,11 @@ class WorkerPool:
         active = len(self._workers) - self._blocked
         self.runq.wake_at[0] = max(1, active) if GIL else 1
 
+    # The watchdog ------------------------------------------------------------
+
     def _watch(self) -> None:
-        """Wake a parked worker when queued actors made no progress for a while.
+        """Wake a parked worker when queued actors made no progress for a
+        while, and notice workers stuck in one turn.
 
         Under the GIL only one worker is kept awake (see ``wake_at``); if its
         current callback runs long, this gives the other actors a worker that
@@ -131,7 +196,12 @@ class WorkerPool:
         """
         items = self.runq.items
         last_head: Any = None
+        wake_stalled = GIL and self.size > 1
         while not self._watchdog_stop.wait(STALL_CHECK if items else IDLE_CHECK):
+            if self.stall_threshold is not None:
+                self._check_stalls(time.monotonic())
+            if not wake_stalled:
+                continue
             try:
                 head = items[0]
             except IndexError:
@@ -141,21 +211,76 @@ class WorkerPool:
                 self.runq.wake_one()
             last_head = head
 
+    def _check_stalls(self, now: float) -> None:
+        threshold = self.stall_threshold
+        assert threshold is not None
+        with self._lock:
+            states = list(self._workers.values())
+        for state in states:
+            proc = state.slot[0]
+            turns = state.turns
+            if proc is None or state.blocked or state.stalled:
+                state.seen_turns = -1
+                continue
+            if turns != state.seen_turns:
+                state.seen_turns, state.seen_at = turns, now
+                continue
+            waited = now - state.seen_at
+            if waited >= threshold:
+                self._stalled(state, proc, waited)
+
+    def _stalled(self, state: _Worker, proc: Any, waited: float) -> None:
+        with self._lock:
+            if state.stalled or state.slot[0] is not proc or state.blocked:
+                return
+            state.stalled = True
+            self._stalls += 1
+            self._blocked += 1  # it runs nothing else until its turn ends
+            self._update_wake_at()
+            self._compensate_locked()
+        frame = sys._current_frames().get(state.thread.ident or -1)
+        stack = "".join(traceback.format_stack(frame)) if frame is not None else ""
+        logger.warning(
+            "actor pool %s: %s has run one turn for %.1fs without actors.blocking(); "
+            "a replacement worker serves the other actors. Stack:\n%s",
+            self._prefix,
+            proc,
+            waited,
+            stack,
+        )
+        if self.on_stall is not None:
+            try:
+                self.on_stall(proc, waited, stack)
+            except BaseException:
+                logger.exception("actor pool %s: the stall hook failed", self._prefix)
+
+    # Workers -------------------------------------------------------------------
+
     def _spawn_locked(self) -> None:
         thread = threading.Thread(
             target=self._work, name=f"{self._prefix}-{next(self._numbers)}", daemon=True
         )
-        self._workers.add(thread)
+        self._workers[thread] = _Worker(thread)
+        try:
+            thread.start()
+        except RuntimeError:
+            del self._workers[thread]
+            raise
         self._update_wake_at()
-        thread.start()
 
     def _work(self) -> None:
-        bind_worker(self)
+        me = threading.current_thread()
+        with self._lock:
+            state = self._workers.get(me)
+        if state is None:  # pragma: no cover - spawned and retired at once
+            return
+        slot = current_slot()
+        state.slot = slot
+        bind_worker(self, state)
         get = self.runq.get
         items = self.runq.items
         popleft = items.popleft
         parking = new_parking_lot()
-        slot = current_slot()
         batch = self.batch
         try:
             while True:
@@ -174,52 +299,85 @@ class WorkerPool:
                     continue
                 if proc is _STOP:
                     return
+                state.turns += 1
                 try:
                     proc.run_turn(batch, slot)
                 except BaseException:
                     # A worker serves every pooled actor: nothing may end it.
                     logger.exception("internal error while running %r", proc)
+                if state.stalled:
+                    self._unstall(state)
         finally:
-            bind_worker(None)
+            bind_worker(None, None)
             with self._lock:
-                self._workers.discard(threading.current_thread())
+                self._workers.pop(me, None)
+                self._update_wake_at()
+
+    def _unstall(self, state: _Worker) -> None:
+        with self._lock:
+            if state.stalled:
+                state.stalled = False
+                self._blocked -= 1
                 self._update_wake_at()
 
     def _retire(self) -> bool:
         with self._lock:
             if len(self._workers) - self._blocked > self.size:
-                self._workers.discard(threading.current_thread())
+                self._workers.pop(threading.current_thread(), None)
                 return True
             return False
 
     # Compensation (called from actors._blocking) -------------------------------
 
-    def enter_blocking(self) -> None:
+    def enter_blocking(self, state: Any) -> None:
+        """The calling worker is about to block.
+
+        Raises:
+            PoolExhausted: ``max_blocked`` workers are blocked already.
+        """
         with self._lock:
+            if self._blocked >= self.max_blocked and not self._closed:
+                self._refused += 1
+                msg = (
+                    f"actor pool {self._prefix}: {self._blocked} workers are blocked "
+                    f"(max_blocked={self.max_blocked}); refusing another blocking call"
+                )
+                raise PoolExhausted(msg)
             self._blocked += 1
+            if state is not None:
+                state.blocked += 1
             self._update_wake_at()
             if self.runq.items:
                 # This worker may have been the awake one (see wake_at): work
                 # already queued must not wait for the watchdog.
                 self.runq.wake_one()
-            if self._closed or len(self._workers) - self._blocked >= self.size:
-                return
-            if len(self._workers) >= self.max_workers:
-                if not self._warned:
-                    self._warned = True
-                    logger.warning(
-                        "actor pool %s: %d workers are blocked; not adding more (max_workers=%d)",
-                        self._prefix,
-                        self._blocked,
-                        self.max_workers,
-                    )
-                return
-            self._spawn_locked()
+            self._compensate_locked()
 
-    def exit_blocking(self) -> None:
+    def check_capacity(self) -> None:
+        """Raise :class:`PoolExhausted` if no more workers may block."""
+        if self._blocked >= self.max_blocked and not self._closed:
+            with self._lock:
+                self._refused += 1
+            msg = (
+                f"actor pool {self._prefix}: {self._blocked} workers are blocked "
+                f"(max_blocked={self.max_blocked}); refusing another blocking call"
+            )
+            raise PoolExhausted(msg)
+
+    def exit_blocking(self, state: Any) -> None:
         with self._lock:
             self._blocked -= 1
+            if state is not None:
+                state.blocked -= 1
             self._update_wake_at()
+
+    def _compensate_locked(self) -> None:
+        if self._closed or len(self._workers) - self._blocked >= self.size:
+            return
+        try:
+            self._spawn_locked()
+        except RuntimeError:  # the OS refused a thread: the others carry on
+            logger.exception("actor pool %s: could not start a worker", self._prefix)
 
     # Shutdown ------------------------------------------------------------------
 

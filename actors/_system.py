@@ -25,8 +25,8 @@ import attrs
 from actors._clock import Clock, SystemClock
 from actors._current import enter_system, exit_system
 from actors._errors import StartError
-from actors._lifecycle import ProcessLifecycle
-from actors._pool import WorkerPool
+from actors._lifecycle import STALLED, ProcessLifecycle
+from actors._pool import DEFAULT_MAX_BLOCKED, DEFAULT_STALL_THRESHOLD, WorkerPool
 from actors._process import Process, current_process
 from actors._reasons import SHUTDOWN, format_reason
 from actors._registry import NameRegistry
@@ -61,6 +61,8 @@ class SystemStatistics:
     pool_size: int
     pool_workers: int
     blocked_workers: int
+    stalls: int
+    refused_blocking: int
     run_queue: int
     actor_threads: int
     pending_timers: int
@@ -97,6 +99,15 @@ class ActorSystem:
         node: node name carried by lifecycle events and messages.
         config: free-form settings read by higher layers (pub/sub, secrets).
         batch_size: messages an actor handles per turn on the pool.
+        max_blocked: pool workers that may be blocked at once (in calls,
+            stops, ``actors.blocking()``); past it a new blocking call from a
+            pooled actor fails at once (:class:`~actors.PoolExhausted`, or
+            ``CallError("pool_exhausted")`` for calls) instead of starving
+            every actor.
+        stall_threshold: real seconds one turn of a pooled actor may take
+            without ``actors.blocking()`` before it is reported as a
+            ``stalled`` lifecycle event (with its stack) and its worker is
+            replaced; ``None`` turns detection off.
     """
 
     def __init__(
@@ -109,6 +120,8 @@ class ActorSystem:
         node: str | None = None,
         config: dict[str, Any] | None = None,
         batch_size: int = 64,
+        max_blocked: int = DEFAULT_MAX_BLOCKED,
+        stall_threshold: float | None = DEFAULT_STALL_THRESHOLD,
     ) -> None:
         if runtime not in RUNTIMES:
             msg = f"unknown runtime {runtime!r}; expected one of {', '.join(RUNTIMES)}"
@@ -117,6 +130,7 @@ class ActorSystem:
             msg = f"clock must implement actors.Clock, got {type(clock).__name__}"
             raise TypeError(msg)
         _check_options(name, pool_size, node, config, batch_size)
+        _check_pool_limits(max_blocked, stall_threshold)
         self.name = name or f"system-{next(_system_numbers)}"
         self.clock: Clock = clock if clock is not None else SystemClock()
         self.node = node or f"{self.name}@{socket.gethostname()}"
@@ -129,7 +143,14 @@ class ActorSystem:
         self._live: dict[ServerProcess, None] = {}
         self._threads: set[threading.Thread] = set()
         size = pool_size if pool_size is not None else max(2, os.cpu_count() or 2)
-        self.pool = WorkerPool(size, f"actors-{self.name}-worker", batch=batch_size)
+        self.pool = WorkerPool(
+            size,
+            f"actors-{self.name}-worker",
+            batch=batch_size,
+            max_blocked=max_blocked,
+            stall_threshold=stall_threshold,
+            on_stall=self._report_stall,
+        )
         self._runtimes: dict[str, Runtime] = {
             "pooled": PooledRuntime(self.pool),
             "thread": ThreadRuntime(),
@@ -249,6 +270,15 @@ class ActorSystem:
 
         return remove
 
+    def _report_stall(self, proc: Any, seconds: float, stack: str) -> None:
+        """A pooled actor held its worker too long (the pool's watchdog thread)."""
+        self.emit_lifecycle(
+            proc,
+            STALLED,
+            f"one turn has run {seconds:.1f}s without actors.blocking()",
+            traceback=stack,
+        )
+
     def timestamp(self) -> datetime:
         """``clock.now()`` truncated to milliseconds (the messages' precision)."""
         now = self.clock.now()
@@ -263,6 +293,7 @@ class ActorSystem:
         supervisor: Any = None,
         child_id: Any = None,
         restart_count: int = 0,
+        traceback: str | None = None,
     ) -> None:
         """Publish a lifecycle event about ``proc`` (if anyone listens).
 
@@ -289,6 +320,7 @@ class ActorSystem:
             supervisor=supervisor,
             child_id=child_id,
             restart_count=restart_count,
+            traceback=traceback,
         )
 
     def lifecycle(
@@ -302,14 +334,19 @@ class ActorSystem:
         supervisor: Any = None,
         child_id: Any = None,
         restart_count: int = 0,
+        traceback: str | None = None,
     ) -> None:
         """Build and publish a lifecycle event from explicit fields (for events
-        with no live process, such as a child that failed to start)."""
+        with no live process, such as a child that failed to start).
+
+        ``traceback`` defaults to that of ``reason`` when it is an exception."""
         if not self._listeners:
             return
         from actors._tracebacks import exc_info_of
 
         exception_type, tb = exc_info_of(reason)
+        if traceback is not None:
+            tb = traceback
         event = ProcessLifecycle(
             event_type=event_type,
             component=component,
@@ -352,6 +389,8 @@ class ActorSystem:
             pool_size=self.pool.size,
             pool_workers=self.pool.workers,
             blocked_workers=self.pool.blocked,
+            stalls=self.pool.stalls,
+            refused_blocking=self.pool.refused,
             run_queue=self.pool.queued(),
             actor_threads=threads,
             pending_timers=self.timers.pending(),
@@ -459,6 +498,19 @@ def _check_options(
     if config is not None and not isinstance(config, Mapping):
         msg = f"ActorSystem config must be a mapping (dict) or None, got {type(config).__name__}"
         raise TypeError(msg)
+
+
+def _check_pool_limits(max_blocked: object, stall_threshold: object) -> None:
+    if isinstance(max_blocked, bool) or not isinstance(max_blocked, int) or max_blocked < 1:
+        msg = f"ActorSystem max_blocked must be an int >= 1, got {max_blocked!r}"
+        raise ValueError(msg)
+    if stall_threshold is not None and (
+        isinstance(stall_threshold, bool)
+        or not isinstance(stall_threshold, int | float)
+        or not 0 < stall_threshold < float("inf")
+    ):
+        msg = f"ActorSystem stall_threshold must be seconds > 0 or None, got {stall_threshold!r}"
+        raise ValueError(msg)
 
 
 def _remaining(deadline: float) -> float:

@@ -9,7 +9,7 @@ from collections import deque
 from typing import TYPE_CHECKING, Any
 
 from actors._api import resolve
-from actors._blocking import blocking
+from actors._blocking import waiting
 from actors._current import resolve_system
 from actors._process import MonitorRef, Process
 from actors._reasons import KILLED, NOPROC
@@ -181,7 +181,7 @@ class Probe(Process):
                 remaining = deadline - time.monotonic()
                 if remaining <= 0:
                     return False, None
-                with blocking():
+                with waiting():
                     self._cond.wait(remaining)
 
 
