@@ -10,14 +10,15 @@ from __future__ import annotations
 
 import math
 import threading
-from typing import Any
+import time
+from typing import Any, Final
 
 from actors._blocking import check_can_block, waiting
 from actors._current import resolve_system
 from actors._envelopes import Call, Caller, Cast
 from actors._errors import CallError, NoProcError, PoolExhausted
 from actors._future import ReplyFuture
-from actors._process import MonitorRef, Process, current_process
+from actors._process import MonitorRef, Process, current_process, current_slot
 from actors._reasons import KILL, NOPROC
 from actors._ref import Ref
 from actors._registry import check_name
@@ -143,6 +144,8 @@ def call(
     future: ReplyFuture[Any] = ReplyFuture()
     caller = Caller(future, None if me is None else me.ref)
     if isinstance(proc, ServerProcess):
+        if proc.inline_calls and _inline.depth < INLINE_CALL_DEPTH and proc.acquire():
+            return _call_inline(proc, target, request, caller, wait)
         delivered = proc.push(Call(request, caller))
     else:
         delivered = proc.deliver(("call", request, caller))
@@ -150,6 +153,51 @@ def call(
         raise CallError(NOPROC, target, request)
     # Either the reply arrived in time, or we claim the future first, which
     # drops any late reply for good.
+    if not future._wait(wait) and future.try_set_exception(CallError("timeout", target, request)):
+        raise CallError("timeout", target, request)
+    return future.get(timeout=0)
+
+
+INLINE_CALL_DEPTH: Final = 8
+"""Nested calls one thread runs inline (A calls B calls C...) before the
+next one in the chain goes through the target's mailbox and a pool worker."""
+
+
+class _InlineCalls(threading.local):
+    depth = 0
+
+
+_inline = _InlineCalls()
+
+
+def _call_inline(
+    proc: ServerProcess, target: Any, request: Any, caller: Caller, wait: float | None
+) -> Any:
+    """Run the idle target's turn in the calling thread (we hold its lock).
+
+    The caller would only block until a worker ran the call and woke it: two
+    thread hand-offs. Running the turn here keeps every rule (one message at
+    a time, in order: the lock was free, so nothing queued is older than this
+    call) and crash semantics (the turn is the same code). A callback that
+    runs longer than ``timeout`` still fails the call with ``"timeout"``,
+    its reply dropped, as a late reply is.
+    """
+    future = caller.future
+    started = time.monotonic() if wait is not None else 0.0
+    proc.queue.append(Call(request, caller))
+    _inline.depth += 1
+    try:
+        proc.run_turn(1, current_slot())  # releases the lock or hands it on
+    finally:
+        _inline.depth -= 1
+    if future.done():
+        if wait is not None and time.monotonic() - started > wait:
+            proc.inline_calls = False  # it runs longer than its callers wait
+            raise CallError("timeout", target, request)
+        return future.get(timeout=0)
+    # No reply yet (NO_REPLY, or an older message came first): wait for it.
+    if wait is not None:
+        wait = max(0.0, wait - (time.monotonic() - started))
     if not future._wait(wait) and future.try_set_exception(CallError("timeout", target, request)):
         raise CallError("timeout", target, request)
     return future.get(timeout=0)

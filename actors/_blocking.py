@@ -75,6 +75,7 @@ def blocking() -> Iterator[None]:
     """
     state = _state
     pool = state.pool
+    _no_more_inline_calls()
     if pool is None:
         yield
         return
@@ -87,6 +88,16 @@ def blocking() -> Iterator[None]:
         state.depth -= 1
         if state.depth == 0:
             pool.exit_blocking(state.worker)
+
+
+def _no_more_inline_calls() -> None:
+    """The running callback declares it blocks: from now on its actor's
+    calls go through a worker (see ``GenServer.inline_calls``)."""
+    from actors._process import current_process
+
+    proc = current_process()
+    if proc is not None and getattr(proc, "inline_calls", False):
+        proc.inline_calls = False  # type: ignore[attr-defined]
 
 
 def check_can_block() -> None:

@@ -80,6 +80,14 @@ class GenServer(pykka.Actor):
     runtime: ClassVar[str | None] = None
     """``"pooled"`` or ``"thread"``; ``None`` uses the system's default."""
 
+    inline_calls: ClassVar[bool] = True
+    """Pooled actors only: let a caller run this actor's ``handle_call`` in
+    the caller's own thread when the actor is idle (no thread hand-off: a
+    call costs microseconds). Set it to ``False`` for actors whose calls may
+    block or run long, so that a caller's timeout and a kill act at once
+    instead of when the callback returns. An actor whose callback enters
+    :func:`actors.blocking` stops being called inline from then on."""
+
     component: ClassVar[str | None] = None
     """What lifecycle events, logs and trees call actors of this class;
     ``None`` uses the class name."""

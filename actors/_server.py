@@ -104,6 +104,7 @@ class ServerProcess(Mailbox):
         "context",
         "handover",
         "idle_timeout",
+        "inline_calls",
         "own_runq",
         "parent",
         "ref",
@@ -157,6 +158,9 @@ class ServerProcess(Mailbox):
         # Stopping an idle pooled actor without a terminate callback runs no
         # user code, so the stopping thread may finish it itself (no handoff).
         self._inline_stop = runtime == "pooled" and not actor._has_terminate
+        self.inline_calls = runtime == "pooled" and type(actor).inline_calls
+        """Whether a caller may run this actor's turn in its own thread when
+        the actor is idle (pooled actors: any thread may run their callbacks)."""
         self.ref: Ref[Any] = Ref(actor, self)
 
     def __repr__(self) -> str:

@@ -102,7 +102,10 @@ class Forwarder(actors.GenServer):
 
 class Gate(actors.GenServer):
     """Blocks in handle_call until the test opens ``gate``; sets ``entered``
-    when a call starts, so tests know the actor is busy."""
+    when a call starts, so tests know the actor is busy. Its calls may block,
+    so they are never run inline in the caller's thread."""
+
+    inline_calls = False
 
     def init(self, gate: threading.Event, entered: threading.Event | None = None) -> None:
         self.gate = gate

@@ -47,6 +47,35 @@ class Raises(actors.GenServer):
             raise self.exc
 
 
+def _call_from_a_thread(ref: Any, request: Any) -> BaseException | None:
+    box: list[BaseException | None] = [None]
+
+    def run() -> None:
+        try:
+            actors.call(ref, request, timeout=10)
+        except BaseException as exc:
+            box[0] = exc
+
+    thread = threading.Thread(target=run)
+    thread.start()
+    thread.join(20)
+    return box[0]
+
+
+def test_ctrl_c_in_a_callback_the_main_thread_runs_crashes_it_and_interrupts(
+    actor_system: actors.ActorSystem, probe: Probe
+) -> None:
+    ref = Raises.start(KeyboardInterrupt(), runtime="pooled")
+    probe.monitor(ref)
+
+    # An idle pooled actor's call runs in the calling (main) thread.
+    with pytest.raises(KeyboardInterrupt):
+        actors.call(ref, "raise")
+
+    probe.expect(("DOWN", ANY, "process", ref, KeyboardInterrupt))
+    _still_serving(actor_system)
+
+
 def _still_serving(system: actors.ActorSystem) -> None:
     echo = Echo.start(system=system)
     assert "ping" == actors.call(echo, "ping", timeout=5)
@@ -60,10 +89,12 @@ def test_a_callback_raising_it_crashes_that_actor_only(
     ref = Raises.start(exc, name="raiser")
     probe.monitor(ref)
 
-    with pytest.raises(actors.CallError) as raised:
-        actors.call(ref, "raise")
+    # From a plain thread: in the main thread a callback run inline by the
+    # caller would pass a KeyboardInterrupt on to the program (Ctrl-C).
+    raised = _call_from_a_thread(ref, "raise")
 
-    assert type(exc) is type(raised.value.reason)
+    assert isinstance(raised, actors.CallError)
+    assert type(exc) is type(raised.reason)
     probe.expect(("DOWN", ANY, "process", ref, type(exc)))
     assert actors.whereis("raiser") is None
     _still_serving(actor_system)

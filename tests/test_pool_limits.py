@@ -18,6 +18,12 @@ class Echo(actors.GenServer):
         return request
 
 
+class QueuedEcho(Echo):
+    """Never called inline: a call to it always waits for a worker."""
+
+    inline_calls = False
+
+
 class Stuck(actors.GenServer):
     """Blocks in a callback *without* actors.blocking(): a bug in user code."""
 
@@ -37,9 +43,12 @@ def wait_for_the_gate(gate: threading.Event) -> None:
 
 
 class Waiter(actors.GenServer):
-    """Blocks the right way, inside actors.blocking()."""
+    """Blocks the right way, inside actors.blocking(). Its calls run on a
+    pool worker (never inline in the caller), like those of any actor that
+    blocks."""
 
     runtime = "pooled"
+    inline_calls = False
 
     def init(self, gate: threading.Event, entered: threading.Event, done: Any = None) -> None:
         self.gate = gate
@@ -106,7 +115,7 @@ def test_past_the_blocked_cap_new_blocking_calls_fail_fast(actor_system_factory:
         actors.send(Waiter.start(gate, entered, probe, system=system), "wait")
         assert entered.wait(5)
     caller = Waiter.start(threading.Event(), threading.Event(), system=system)
-    echo = Echo.start(system=system)
+    echo = QueuedEcho.start(system=system)
     try:
         with pytest.raises(actors.CallError) as raised:
             actors.call(caller, ("call", echo), timeout=10)
