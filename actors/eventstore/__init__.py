@@ -1,0 +1,88 @@
+"""An event store in Extreme's vocabulary (placeholder, filled in below)."""
+
+from __future__ import annotations
+
+from actors.eventstore._backend import Backend, CommitCallback
+from actors.eventstore._codec import decode, encode, encode_event
+from actors.eventstore._errors import (
+    DuplicateEventId,
+    EventNotFound,
+    EventStoreError,
+    GroupExists,
+    GroupNotFound,
+    MaxSubscribersReached,
+    StoreClosed,
+    StoreUnavailable,
+    StreamDeleted,
+    StreamNotFound,
+    WrongExpectedVersion,
+)
+from actors.eventstore._settings import (
+    CONSUMER_STRATEGIES,
+    NACK_ACTIONS,
+    Delivery,
+    GroupState,
+    ParkedMessage,
+    PersistentSettings,
+    RetryOutcome,
+)
+from actors.eventstore._sqlite import SqliteBackend
+from actors.eventstore._types import (
+    ALL,
+    ANY,
+    END,
+    NO_STREAM,
+    STREAM_EXISTS,
+    AllSlice,
+    AppendResult,
+    DeleteResult,
+    EventData,
+    EventFilter,
+    NewEvent,
+    RecordedEvent,
+    StreamInfo,
+    StreamMetadata,
+    StreamSlice,
+)
+
+__all__ = [
+    "ALL",
+    "ANY",
+    "CONSUMER_STRATEGIES",
+    "END",
+    "NACK_ACTIONS",
+    "NO_STREAM",
+    "STREAM_EXISTS",
+    "AllSlice",
+    "AppendResult",
+    "Backend",
+    "CommitCallback",
+    "DeleteResult",
+    "Delivery",
+    "DuplicateEventId",
+    "EventData",
+    "EventFilter",
+    "EventNotFound",
+    "EventStoreError",
+    "GroupExists",
+    "GroupNotFound",
+    "GroupState",
+    "MaxSubscribersReached",
+    "NewEvent",
+    "ParkedMessage",
+    "PersistentSettings",
+    "RecordedEvent",
+    "RetryOutcome",
+    "SqliteBackend",
+    "StoreClosed",
+    "StoreUnavailable",
+    "StreamDeleted",
+    "StreamInfo",
+    "StreamMetadata",
+    "StreamNotFound",
+    "StreamSlice",
+    "WrongExpectedVersion",
+    "decode",
+    "encode",
+    "encode_event",
+]
