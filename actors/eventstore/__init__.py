@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from actors.eventstore._backend import Backend, CommitCallback
 from actors.eventstore._codec import decode, encode, encode_event
+from actors.eventstore._core import AppendedListener, StoreCore
 from actors.eventstore._errors import (
     DuplicateEventId,
     EventNotFound,
@@ -27,6 +28,13 @@ from actors.eventstore._settings import (
     RetryOutcome,
 )
 from actors.eventstore._sqlite import SqliteBackend
+from actors.eventstore._store import (
+    DEFAULT_NAME,
+    EventStore,
+    group_name,
+    resolve_store,
+    start_link_store,
+)
 from actors.eventstore._types import (
     ALL,
     ANY,
@@ -49,12 +57,14 @@ __all__ = [
     "ALL",
     "ANY",
     "CONSUMER_STRATEGIES",
+    "DEFAULT_NAME",
     "END",
     "NACK_ACTIONS",
     "NO_STREAM",
     "STREAM_EXISTS",
     "AllSlice",
     "AppendResult",
+    "AppendedListener",
     "Backend",
     "CommitCallback",
     "DeleteResult",
@@ -63,6 +73,7 @@ __all__ = [
     "EventData",
     "EventFilter",
     "EventNotFound",
+    "EventStore",
     "EventStoreError",
     "GroupExists",
     "GroupNotFound",
@@ -75,6 +86,7 @@ __all__ = [
     "RetryOutcome",
     "SqliteBackend",
     "StoreClosed",
+    "StoreCore",
     "StoreUnavailable",
     "StreamDeleted",
     "StreamInfo",
@@ -85,4 +97,7 @@ __all__ = [
     "decode",
     "encode",
     "encode_event",
+    "group_name",
+    "resolve_store",
+    "start_link_store",
 ]

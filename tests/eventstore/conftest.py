@@ -75,3 +75,15 @@ def new(event_type: str = "Happened", data: object = None, **kw: object) -> NewE
 
 def batch(n: int, event_type: str = "Happened", start: int = 0) -> list[NewEvent]:
     return [encode_event(EventData(event_type, {"n": start + i})) for i in range(n)]
+
+
+def advance_past_timers(system: object, clock: object, seconds: float) -> None:
+    """Advance a manual clock and return once every timer due by then has
+    fired: a marker timer scheduled last fires last (same deadline, later id)."""
+    import actors
+    from actors.testing import Probe
+
+    with Probe(system) as marker:  # type: ignore[arg-type]
+        actors.send_after(marker, "fired", seconds, system=system)  # type: ignore[arg-type]
+        clock.advance(seconds)  # type: ignore[attr-defined]
+        marker.expect("fired")
