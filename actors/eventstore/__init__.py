@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from actors.eventstore._api import read_and_stay_subscribed, subscribe_to, unsubscribe
 from actors.eventstore._backend import Backend, CommitCallback
 from actors.eventstore._codec import decode, encode, encode_event
 from actors.eventstore._core import AppendedListener, StoreCore
@@ -35,6 +36,7 @@ from actors.eventstore._store import (
     resolve_store,
     start_link_store,
 )
+from actors.eventstore._subscription import Subscription, SubscriptionStats
 from actors.eventstore._types import (
     ALL,
     ANY,
@@ -93,11 +95,16 @@ __all__ = [
     "StreamMetadata",
     "StreamNotFound",
     "StreamSlice",
+    "Subscription",
+    "SubscriptionStats",
     "WrongExpectedVersion",
     "decode",
     "encode",
     "encode_event",
     "group_name",
+    "read_and_stay_subscribed",
     "resolve_store",
     "start_link_store",
+    "subscribe_to",
+    "unsubscribe",
 ]
