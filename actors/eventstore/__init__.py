@@ -2,7 +2,15 @@
 
 from __future__ import annotations
 
-from actors.eventstore._api import read_and_stay_subscribed, subscribe_to, unsubscribe
+from actors.eventstore._api import (
+    ack,
+    connect_to_persistent_subscription,
+    disconnect,
+    nack,
+    read_and_stay_subscribed,
+    subscribe_to,
+    unsubscribe,
+)
 from actors.eventstore._backend import Backend, CommitCallback
 from actors.eventstore._codec import decode, encode, encode_event
 from actors.eventstore._core import AppendedListener, StoreCore
@@ -20,6 +28,7 @@ from actors.eventstore._errors import (
     WrongExpectedVersion,
 )
 from actors.eventstore._listener import FanoutListener, Listener, ProjectionDB, pause, resume
+from actors.eventstore._persistent import GroupManager, GroupStats, PersistentSubscription
 from actors.eventstore._settings import (
     CONSUMER_STRATEGIES,
     NACK_ACTIONS,
@@ -80,13 +89,16 @@ __all__ = [
     "EventStoreError",
     "FanoutListener",
     "GroupExists",
+    "GroupManager",
     "GroupNotFound",
     "GroupState",
+    "GroupStats",
     "Listener",
     "MaxSubscribersReached",
     "NewEvent",
     "ParkedMessage",
     "PersistentSettings",
+    "PersistentSubscription",
     "ProjectionDB",
     "RecordedEvent",
     "RetryOutcome",
@@ -102,10 +114,14 @@ __all__ = [
     "Subscription",
     "SubscriptionStats",
     "WrongExpectedVersion",
+    "ack",
+    "connect_to_persistent_subscription",
     "decode",
+    "disconnect",
     "encode",
     "encode_event",
     "group_name",
+    "nack",
     "pause",
     "read_and_stay_subscribed",
     "resolve_store",

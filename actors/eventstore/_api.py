@@ -8,21 +8,34 @@ the caller can monitor (resubscribe on ``DOWN``, as Extreme's examples do).
 
 from __future__ import annotations
 
+import uuid
 from typing import Any
 
 import actors
 import supervision as sv
-from actors.eventstore._store import EventStore, resolve_store
+from actors.eventstore._errors import StoreUnavailable
+from actors.eventstore._persistent import GroupManager, PersistentSubscription
+from actors.eventstore._settings import NACK_ACTIONS
+from actors.eventstore._store import EventStore, group_name, resolve_store
 from actors.eventstore._subscription import (
     DEFAULT_MAILBOX_LIMIT,
     DEFAULT_PAGE_SIZE,
     Subscription,
 )
-from actors.eventstore._types import ALL, EventFilter
-from actors.eventstore._validate import check_int, check_stream
+from actors.eventstore._types import ALL, EventFilter, RecordedEvent
+from actors.eventstore._validate import check_group, check_int, check_stream
 from actors.lowlevel import process_of
 
-__all__ = ["read_and_stay_subscribed", "resolve_subscriber", "subscribe_to", "unsubscribe"]
+__all__ = [
+    "ack",
+    "connect_to_persistent_subscription",
+    "disconnect",
+    "nack",
+    "read_and_stay_subscribed",
+    "resolve_subscriber",
+    "subscribe_to",
+    "unsubscribe",
+]
 
 
 def resolve_subscriber(subscriber: Any, system: actors.ActorSystem) -> Any:
@@ -80,9 +93,17 @@ def _start(
         restart="temporary",
     )
     ref: actors.Ref[Subscription] = sv.start_child(
-        core.names["subscriptions"], spec, timeout=core.write_timeout
+        _supervisor(core, "subscriptions"), spec, timeout=core.write_timeout
     )
     return ref
+
+
+def _supervisor(core: Any, which: str) -> Any:
+    found = actors.whereis(core.names[which], core.system)
+    if found is None:
+        msg = f"event store {core.name!r} is not running (no {which} supervisor)"
+        raise StoreUnavailable(msg, url=core.url)
+    return found
 
 
 def subscribe_to(
@@ -156,6 +177,134 @@ def unsubscribe(subscription: Any, *, system: actors.ActorSystem | None = None) 
     ``("extreme", "unsubscribed")``), or ``"noproc"`` if it had already ended."""
     try:
         result: str = actors.call(subscription, ("unsubscribe",), system=system)
+    except actors.CallError as exc:
+        if exc.reason == actors.NOPROC or actors.is_normal_exit(exc.reason):
+            return actors.NOPROC
+        raise
+    return result
+
+
+# Persistent subscriptions -------------------------------------------------------------
+
+
+def connect_to_persistent_subscription(
+    store: EventStore | str,
+    group: str,
+    stream: str,
+    subscriber: Any = None,
+    buffer_size: int = 10,
+) -> PersistentSubscription:
+    """Join a group as a competing consumer; returns the connection to pass
+    to :func:`ack` and :func:`nack`.
+
+    The subscriber receives ``("on_event", event, correlation_id)`` and has
+    at most ``buffer_size`` unacknowledged messages at a time.
+
+    Raises:
+        GroupNotFound: create the group first
+            (:meth:`EventStore.create_persistent_subscription`).
+        MaxSubscribersReached: the group has ``max_subscriber_count`` consumers.
+    """
+    handle = resolve_store(store)
+    name = check_stream(stream, allow_all=True)
+    group = check_group(group)
+    capacity = check_int(buffer_size, "buffer_size", minimum=1)
+    target = resolve_subscriber(subscriber, handle.system)
+    core = handle._core()
+    core.backend.get_group(name, group)  # GroupNotFound before starting anything
+    manager_name = group_name(core.name, name, group)
+    consumer_id = str(uuid.uuid4())
+    for _ in range(3):
+        manager = actors.whereis(manager_name, handle.system)
+        if manager is None:
+            spec = sv.child_spec(
+                ("group", name, group),
+                GroupManager,
+                core,
+                name,
+                group,
+                name=manager_name,
+                restart="temporary",
+            )
+            try:
+                manager = sv.start_child(
+                    _supervisor(core, "persistent"), spec, timeout=core.write_timeout
+                )
+            except sv.ChildStartError as exc:
+                cause = getattr(exc.cause, "cause", exc.cause)
+                if isinstance(cause, actors.AlreadyStarted):
+                    continue
+                if isinstance(cause, BaseException):
+                    raise cause.with_traceback(None) from None
+                raise
+        try:
+            reply = actors.call(manager, ("connect", target, capacity, consumer_id))
+        except actors.CallError as exc:
+            if exc.reason == actors.NOPROC:
+                continue  # the manager was just stopping; start another
+            raise
+        match reply:
+            case ("ok", PersistentSubscription() as connection):
+                return connection
+            case ("error", BaseException() as error):
+                raise error.with_traceback(None)
+    msg = f"could not reach the manager of group {group!r} on stream {name!r}"
+    raise StoreUnavailable(msg, url=core.url)
+
+
+def _keys_of(subscription: Any, events: Any) -> list[int]:
+    if not isinstance(subscription, PersistentSubscription):
+        msg = (
+            "ack/nack take the PersistentSubscription returned by "
+            f"connect_to_persistent_subscription, got {type(subscription).__name__}"
+        )
+        raise TypeError(msg)
+    found = [events] if isinstance(events, RecordedEvent) else events
+    if not isinstance(found, list | tuple) or not all(isinstance(e, RecordedEvent) for e in found):
+        msg = f"ack/nack take a RecordedEvent or a list of them, got {type(events).__name__}"
+        raise TypeError(msg)
+    if subscription.stream == ALL:
+        return [e.position for e in found]
+    return [e.version for e in found]
+
+
+def ack(subscription: PersistentSubscription, event: Any, correlation_id: str) -> str:
+    """Acknowledge ``event`` (or a list of events): it is never delivered
+    again. Returns ``"ok"`` (the ack travels asynchronously, as a cast)."""
+    keys = _keys_of(subscription, event)
+    actors.cast(subscription.manager, ("ack", str(correlation_id), keys))
+    return "ok"
+
+
+def nack(
+    subscription: PersistentSubscription,
+    event: Any,
+    correlation_id: str,
+    action: str = "retry",
+    reason: str = "",
+) -> str:
+    """Refuse ``event`` (or a list): ``action`` is ``"park"``, ``"retry"``,
+    ``"skip"``, ``"stop"`` or ``"unknown"`` (as retry); see
+    :mod:`actors.eventstore._persistent`. Returns ``"ok"``."""
+    keys = _keys_of(subscription, event)
+    name = action.lower() if isinstance(action, str) else action
+    if name not in NACK_ACTIONS:
+        msg = f"nack action must be one of {', '.join(NACK_ACTIONS)}, got {action!r}"
+        raise ValueError(msg)
+    if not isinstance(reason, str):
+        msg = f"a nack reason must be a str, got {type(reason).__name__}"
+        raise TypeError(msg)
+    actors.cast(subscription.manager, ("nack", str(correlation_id), keys, name, reason))
+    return "ok"
+
+
+def disconnect(subscription: PersistentSubscription) -> str:
+    """Leave the group: this consumer's in-flight messages go to the others."""
+    if not isinstance(subscription, PersistentSubscription):
+        msg = f"disconnect takes a PersistentSubscription, got {type(subscription).__name__}"
+        raise TypeError(msg)
+    try:
+        result: str = actors.call(subscription.manager, ("disconnect", subscription.correlation_id))
     except actors.CallError as exc:
         if exc.reason == actors.NOPROC or actors.is_normal_exit(exc.reason):
             return actors.NOPROC
