@@ -9,6 +9,7 @@ from actors.eventstore._api import (
     nack,
     read_and_stay_subscribed,
     subscribe_to,
+    subscription_statistics,
     unsubscribe,
 )
 from actors.eventstore._backend import Backend, CommitCallback
@@ -128,5 +129,6 @@ __all__ = [
     "resume",
     "start_link_store",
     "subscribe_to",
+    "subscription_statistics",
     "unsubscribe",
 ]

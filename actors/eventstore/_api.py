@@ -34,6 +34,7 @@ __all__ = [
     "read_and_stay_subscribed",
     "resolve_subscriber",
     "subscribe_to",
+    "subscription_statistics",
     "unsubscribe",
 ]
 
@@ -310,3 +311,12 @@ def disconnect(subscription: PersistentSubscription) -> str:
             return actors.NOPROC
         raise
     return result
+
+
+def subscription_statistics(subscription: PersistentSubscription) -> Any:
+    """The group manager's :class:`GroupStats`; being a call, it also waits
+    until the acks and nacks sent before it have been handled."""
+    if not isinstance(subscription, PersistentSubscription):
+        msg = f"takes a PersistentSubscription, got {type(subscription).__name__}"
+        raise TypeError(msg)
+    return actors.call(subscription.manager, ("statistics",))

@@ -168,8 +168,8 @@ class Listener(actors.GenServer):
                 if self.mode == "live":
                     logger.info("%s: subscription ended (%r), subscribing again", self, reason)
                     self.continue_with(("subscribe",))
-            case ("extreme", "unsubscribed"):
-                pass
+            case ("extreme", "unsubscribed") | ("extreme", "warn", "no_stream", _):
+                pass  # not a problem for a listener: it catches up when events come
             case ("extreme", *problem):
                 logger.warning("%s: %s", self, problem)
             case _:

@@ -132,6 +132,8 @@ class GroupState:
         cursor: the next key (version, or ``$all`` position) to read.
         checkpoint: the last checkpoint written: every message up to this
             key is settled (acked, skipped or parked); ``-1`` for none.
+        settled: the same computed now, from the unsettled messages (the
+            checkpoint catches up with it by the group's checkpoint rules).
         last_key: the last version (or position) of the source now.
         in_flight: messages delivered and not yet acked.
         waiting: messages waiting for a (re)delivery.
@@ -144,6 +146,7 @@ class GroupState:
     settings: PersistentSettings
     cursor: int
     checkpoint: int
+    settled: int
     last_key: int
     in_flight: int
     waiting: int
@@ -153,8 +156,8 @@ class GroupState:
 
     @property
     def lag(self) -> int:
-        """Messages not settled yet: ``last_key - checkpoint``."""
-        return max(0, self.last_key - self.checkpoint)
+        """Messages not settled yet: ``last_key - settled``."""
+        return max(0, self.last_key - self.settled)
 
 
 @attrs.frozen(slots=True)

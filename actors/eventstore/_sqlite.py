@@ -816,12 +816,16 @@ class SqliteBackend:
         consumers = conn.execute(
             "SELECT count(*) FROM consumers WHERE stream = ? AND grp = ?", (stream, group)
         ).fetchone()[0]
+        low = conn.execute(
+            "SELECT min(key) FROM inflight WHERE stream = ? AND grp = ?", (stream, group)
+        ).fetchone()[0]
         return GroupState(
             stream,
             group,
             _settings(settings),
             cursor,
             checkpoint,
+            max(checkpoint, (cursor if low is None else low) - 1),
             self._last_key(conn, stream),
             in_flight,
             waiting,
