@@ -42,6 +42,7 @@ from actors.eventstore._settings import (
 from actors.eventstore._sqlite import SqliteBackend
 from actors.eventstore._store import (
     DEFAULT_NAME,
+    GROUP_DELETED,
     EventStore,
     group_name,
     resolve_store,
@@ -72,6 +73,7 @@ __all__ = [
     "CONSUMER_STRATEGIES",
     "DEFAULT_NAME",
     "END",
+    "GROUP_DELETED",
     "NACK_ACTIONS",
     "NO_STREAM",
     "STREAM_EXISTS",

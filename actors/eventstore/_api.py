@@ -232,16 +232,16 @@ def connect_to_persistent_subscription(
                     _supervisor(core, "persistent"), spec, timeout=core.write_timeout
                 )
             except sv.ChildStartError as exc:
+                if isinstance(exc.cause, actors.AlreadyStarted):
+                    continue  # another caller started it first: connect to that one
                 cause = getattr(exc.cause, "cause", exc.cause)
-                if isinstance(cause, actors.AlreadyStarted):
-                    continue
                 if isinstance(cause, BaseException):
                     raise cause.with_traceback(None) from None
                 raise
         try:
             reply = actors.call(manager, ("connect", target, capacity, consumer_id))
         except actors.CallError as exc:
-            if exc.reason == actors.NOPROC:
+            if exc.reason == actors.NOPROC or actors.is_normal_exit(exc.reason):
                 continue  # the manager was just stopping; start another
             raise
         match reply:

@@ -57,6 +57,7 @@ __all__ = ["GroupManager", "GroupStats", "PersistentSubscription"]
 logger = logging.getLogger("actors.eventstore")
 
 PARK_REASON: Final = "Client explicitly NAK'ed message"
+GROUP_DELETED: Final = ("shutdown", "persistent_subscription_deleted")
 
 
 @attrs.frozen
@@ -122,8 +123,7 @@ class GroupManager(actors.GenServer):
         self.settled = 0
         self.settled_since_checkpoint = 0
         self.last_checkpoint = self.system.clock.monotonic()
-        self.waiter = core.hub.add(self.ref._process, None if stream == ALL else stream)
-        self.deleted = False
+        self.waiter = core.hub.add(process_of(self.ref), None if stream == ALL else stream)
         self._tick()
 
     # Time ---------------------------------------------------------------------------
@@ -182,8 +182,6 @@ class GroupManager(actors.GenServer):
         actors.send(consumer.ref, ("on_event", delivery.event, consumer.id))
 
     def _pump(self) -> None:
-        if self.deleted:
-            return
         backend = self.core.backend
         while True:
             while self.pending:
@@ -292,6 +290,12 @@ class GroupManager(actors.GenServer):
         raise ValueError(msg)
 
     def handle_cast(self, request: Any) -> None:
+        try:
+            self._handle_cast(request)
+        except GroupNotFound:
+            self.stop(GROUP_DELETED)  # deleted from elsewhere (another handle, a tool)
+
+    def _handle_cast(self, request: Any) -> None:
         backend = self.core.backend
         now = self.system.clock.now()
         match request:
@@ -329,6 +333,12 @@ class GroupManager(actors.GenServer):
         self._pump()
 
     def handle_info(self, message: Any) -> None:
+        try:
+            self._handle_info(message)
+        except GroupNotFound:
+            self.stop(GROUP_DELETED)
+
+    def _handle_info(self, message: Any) -> None:
         match message:
             case ("$eventstore_wake",) | ("wake",):
                 self._pump()
@@ -343,13 +353,6 @@ class GroupManager(actors.GenServer):
             case ("settings_changed",):
                 self.settings = self.core.backend.get_group(self.stream, self.group).settings
                 self._pump()
-            case ("group_deleted",):
-                self.deleted = True
-                for consumer in list(self.consumers.values()):
-                    actors.demonitor(consumer.monitor)
-                    actors.send(consumer.ref, ("extreme", "persistent_subscription_deleted"))
-                self.consumers.clear()
-                self.stop("normal")
             case ("EXIT", _, reason):
                 self.stop(reason)
             case _:
@@ -357,7 +360,10 @@ class GroupManager(actors.GenServer):
 
     def terminate(self, reason: Any) -> None:
         self.core.hub.remove(self.waiter)
-        if self.deleted:
+        if reason == GROUP_DELETED:
+            for consumer in self.consumers.values():
+                actors.demonitor(consumer.monitor)
+                actors.send(consumer.ref, ("extreme", "persistent_subscription_deleted"))
             return
         backend = self.core.backend
         try:

@@ -28,6 +28,7 @@ from actors.eventstore._codec import encode
 from actors.eventstore._codec import encode_event as _encode_event
 from actors.eventstore._core import AppendedListener, BackendFactory, StoreCore, cores_of, names
 from actors.eventstore._errors import EventStoreError, StoreClosed, StoreUnavailable
+from actors.eventstore._persistent import GROUP_DELETED
 from actors.eventstore._settings import GroupState, ParkedMessage, PersistentSettings
 from actors.eventstore._types import (
     ANY,
@@ -52,7 +53,14 @@ from actors.eventstore._validate import (
 from actors.eventstore._writer import Failed, StoreWriter, Trimmer
 from actors.lowlevel import current_process, resolve_system
 
-__all__ = ["DEFAULT_NAME", "EventStore", "group_name", "resolve_store", "start_link_store"]
+__all__ = [
+    "DEFAULT_NAME",
+    "GROUP_DELETED",
+    "EventStore",
+    "group_name",
+    "resolve_store",
+    "start_link_store",
+]
 
 DEFAULT_NAME: Final = "eventstore"
 DEFAULT_PAGE: Final = 4096
@@ -544,8 +552,16 @@ class EventStore:
         name = check_stream(stream, allow_all=True)
         group = check_group(group)
         core = self._core()
+        core.backend.get_group(name, group)  # GroupNotFound before stopping anything
+        manager = actors.whereis(group_name(core.name, name, group), core.system)
+        if manager is not None:
+            # Waits until it has exited, so a group made again gets a new manager.
+            try:
+                actors.stop(manager, GROUP_DELETED, timeout=core.write_timeout)
+            except actors.CallError as exc:
+                if exc.reason != actors.NOPROC and exc.reason != GROUP_DELETED:
+                    raise
         core.backend.delete_group(name, group)
-        _tell_group(core, name, group, ("group_deleted",))
 
     def list_persistent_subscriptions(self) -> list[GroupState]:
         """Every group, by stream then name."""

@@ -95,7 +95,7 @@ class Subscription(actors.GenServer):
         self.subscriber_proc = process_of(subscriber, self.system)
         self.monitor = actors.monitor(subscriber)
         # Follow before finding the head: a commit after this wakes us.
-        self.waiter = core.hub.add(self.ref._process, None if stream == ALL else stream, filter)
+        self.waiter = core.hub.add(process_of(self.ref), None if stream == ALL else stream, filter)
         self.buffer: deque[RecordedEvent] = deque()
         self.delivered = 0
         self.throttled = 0
