@@ -124,6 +124,8 @@ class GroupManager(actors.GenServer):
         self.settled_since_checkpoint = 0
         self.last_checkpoint = self.system.clock.monotonic()
         self.waiter = core.hub.add(process_of(self.ref), None if stream == ALL else stream)
+        self.to_ack: list[int] = []
+        self.flush_scheduled = False
         self._tick()
 
     # Time ---------------------------------------------------------------------------
@@ -148,6 +150,7 @@ class GroupManager(actors.GenServer):
         self._pump()
 
     def _checkpoint(self) -> None:
+        self._flush_acks()
         self.core.backend.checkpoint(self.stream, self.group)
         self.settled_since_checkpoint = 0
         self.last_checkpoint = self.system.clock.monotonic()
@@ -279,6 +282,7 @@ class GroupManager(actors.GenServer):
                     self._pump()
                 return "ok"
             case ("statistics",):
+                self._flush_acks()
                 return GroupStats(
                     {c.id: len(c.keys) for c in self.consumers.values()},
                     len(self.inflight),
@@ -300,10 +304,13 @@ class GroupManager(actors.GenServer):
         now = self.system.clock.now()
         match request:
             case ("ack", str(_), list(keys)):
-                taken = self._take(keys)
-                if taken:
-                    backend.ack(self.stream, self.group, taken)
-                    self._settled(len(taken))
+                # Batched: every ack queued before the flush goes in one commit,
+                # and the consumers' freed room is refilled by one claim.
+                self.to_ack.extend(self._take(keys))
+                if not self.flush_scheduled:
+                    self.flush_scheduled = True
+                    actors.send(self.ref, ("flush",))
+                return
             case ("nack", str(consumer_id), list(keys), str(action), str(reason)):
                 taken = self._take(keys)
                 if action in ("skip",):
@@ -338,8 +345,18 @@ class GroupManager(actors.GenServer):
         except GroupNotFound:
             self.stop(GROUP_DELETED)
 
+    def _flush_acks(self) -> None:
+        keys, self.to_ack = self.to_ack, []
+        if keys:
+            self.core.backend.ack(self.stream, self.group, keys)
+            self._settled(len(keys))
+
     def _handle_info(self, message: Any) -> None:
         match message:
+            case ("flush",):
+                self.flush_scheduled = False
+                self._flush_acks()
+                self._pump()
             case ("$eventstore_wake",) | ("wake",):
                 self._pump()
             case ("tick",):
@@ -367,6 +384,7 @@ class GroupManager(actors.GenServer):
             return
         backend = self.core.backend
         try:
+            self._flush_acks()  # acked messages must not be handed back
             for consumer in self.consumers.values():
                 backend.unregister_consumer(self.stream, self.group, consumer.id)
             # What was claimed and not acked waits for the next run, uncounted.
