@@ -253,7 +253,7 @@ def test_closing_the_store_ends_its_subscriptions(actor_system: actors.ActorSyst
 
 
 class StreamSubscriber(actors.GenServer):
-    """The seed's StreamSubscriber: catch up from the last processed event,
+    """Extreme's README StreamSubscriber: catch up from the last processed event,
     and subscribe again when the subscription goes down."""
 
     def init(self, store: EventStore, stream: str, report: Probe) -> None:
