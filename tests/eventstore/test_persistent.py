@@ -347,7 +347,11 @@ def test_deleting_the_group_tells_its_consumers(store: EventStore, probe: Probe)
     store.delete_persistent_subscription("s", "g")
 
     probe.expect(("extreme", "persistent_subscription_deleted"))
-    probe.expect(("DOWN", ANY, "process", sub.manager, "normal"))
+    probe.expect(("DOWN", ANY, "process", sub.manager, es.GROUP_DELETED))
+    store.create_persistent_subscription("s", "g")  # again: a new manager serves it
+    store.append("s", batch(1))
+    es.connect_to_persistent_subscription(store, "g", "s", probe)
+    assert [0] == numbers(probe, 1)
 
 
 def test_the_position_survives_a_store_restart(actor_system: actors.ActorSystem, tmp_path: Path):
