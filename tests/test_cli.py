@@ -56,7 +56,9 @@ def test_audit_json_lines_parse_and_filter(
     events = [json.loads(line) for line in result.stdout.splitlines()]
     assert events
     assert {"crashed"} == {e["event_type"] for e in events}
-    assert {"flaky"} == {e["name"] for e in events}
+    names = {e["name"] for e in events}
+    assert "flaky" in names
+    assert {"flaky", "packer-2"} >= names  # packer-2: the store demo's crashing consumer
 
 
 def test_audit_table_and_summary(demo_log: tuple[Path, subprocess.CompletedProcess[str]]) -> None:

@@ -4,6 +4,8 @@
 * ``actors audit [PATH] [--since 10m] [--type crashed] [--name X] [--json]``
   and ``actors audit --summary``: the lifecycle audit log.
 * ``actors tree [--after S]``: the demo application's supervision tree.
+* ``actors events [PATH] [STREAM] [--json] [--follow]`` and
+  ``actors subscriptions [PATH] [--replay-parked STREAM GROUP]``: an event store.
 
 Bad arguments print one error line and exit with status 2; a missing or
 unreadable audit log prints one line and exits with status 1.
@@ -97,6 +99,9 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="S",
         help="let it run (traffic, crashes) this long first",
     )
+    from actors.cli._events_cmd import add_commands as add_event_commands
+
+    add_event_commands(commands)
     return parser
 
 
@@ -124,6 +129,10 @@ def main(argv: Sequence[str] | None = None) -> int:
                 summary=args.summary,
                 out=out,
             )
+        if args.command in ("events", "subscriptions"):
+            from actors.cli._events_cmd import run as run_event_command
+
+            return run_event_command(args, out)
         from actors.cli._tree_cmd import run_tree
 
         return run_tree(after=args.after.total_seconds(), out=out)

@@ -20,6 +20,7 @@ from typing import Any, Final, TextIO
 import actors
 from actors.audit import AuditLog, AuditStoreError
 from actors.cli._app import CONSUMERS, start_app
+from actors.cli._demo_store import print_store_summary, start_store_demo, store_summary
 from actors.cli._render import Style, table
 from actors.gater import integration
 from actors.pubsub import InstanceStatistics, PubSubManager, instances
@@ -207,6 +208,7 @@ def run_demo(*, duration: float, audit: str, out: TextIO, live: bool | None = No
         logs_to_pubsub(system),
     ):
         start_app(system, audit=audit, burst_at=max(1.0, duration * 0.4))
+        store_counts = start_store_demo(system)
         run = _Run(system, out, style)
         if not live:
             print(f"actors demo: running for {duration:.0f}s (audit log: {audit})", file=out)
@@ -226,7 +228,9 @@ def run_demo(*, duration: float, audit: str, out: TextIO, live: bool | None = No
             "counts": dict(run.counts),
             "consumers": run.consumers(),
         }
+        store = store_summary(system, store_counts)
     _print_summary(out, style, summary, audit)
+    print_store_summary(out, store)
     return 0
 
 

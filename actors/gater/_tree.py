@@ -20,6 +20,7 @@ import actors
 import supervision as sv
 from actors.gater._auditing import start_auditor
 from actors.gater._broadcasters import integration_children
+from actors.gater._eventstore import store_child
 from actors.lowlevel import current_process, resolve_system
 from actors.pubsub import InstanceConfig, PubSubManager, instances
 
@@ -49,6 +50,7 @@ def children(
     *,
     audit: bool | str | os.PathLike[str] = True,
     broadcasters: bool = True,
+    store: str | os.PathLike[str] | None = None,
 ) -> list[sv.ChildSpec]:
     """The child specs of the gater tree: the ten instances, the auditor, then
     the health and metrics broadcasters (see :func:`start` for the options)."""
@@ -81,6 +83,9 @@ def children(
         specs.append(sv.child_spec("auditor", start_auditor, path, shutdown=10.0))
     if broadcasters:
         specs.extend(integration_children(system))
+    if store is not None:
+        # After the instances: every append is broadcast on ex_esdb_events.
+        specs.append(store_child(system, store))
     return specs
 
 
@@ -91,6 +96,7 @@ def start(
     name: str = DEFAULT_NAME,
     audit: bool | str | os.PathLike[str] = True,
     broadcasters: bool = True,
+    store: str | os.PathLike[str] | None = None,
     extra: Sequence[sv.ChildSpec] = (),
     max_restarts: int = 10,
     max_seconds: float = 5,
@@ -112,13 +118,18 @@ def start(
             :mod:`actors.gater.integration`, on by default; their intervals
             come from ``system.config`` (``"health_broadcast_interval"``,
             default 30 s; ``"metrics_broadcast_interval"``, default 60 s).
+        store: an event store file (or ``":memory:"``) to run in the tree;
+            every append is broadcast on ``ex_esdb_events``, topic
+            ``event_stream:<stream>``, as ``("event_appended", event)``;
+            ``EventStore.connect()`` finds it.
         extra: more children after those.
     """
     system = resolve_system(system)
     existing = actors.whereis(name, system)
     if existing is not None:
         return existing  # type: ignore[no-any-return]
-    specs = children(system, config, audit=audit, broadcasters=broadcasters) + list(extra)
+    specs = children(system, config, audit=audit, broadcasters=broadcasters, store=store)
+    specs += list(extra)
     try:
         tree = sv.Supervisor.start(
             specs,
@@ -140,6 +151,7 @@ def start_link(
     name: str = DEFAULT_NAME,
     audit: bool | str | os.PathLike[str] = True,
     broadcasters: bool = True,
+    store: str | os.PathLike[str] | None = None,
     extra: Sequence[sv.ChildSpec] = (),
     max_restarts: int = 10,
     max_seconds: float = 5,
@@ -152,7 +164,8 @@ def start_link(
         raise RuntimeError(msg)
     wire_lifecycle(proc.system)
     return sv.Supervisor.start_link(
-        children(proc.system, config, audit=audit, broadcasters=broadcasters) + list(extra),
+        children(proc.system, config, audit=audit, broadcasters=broadcasters, store=store)
+        + list(extra),
         strategy="one_for_one",
         max_restarts=max_restarts,
         max_seconds=max_seconds,
