@@ -155,6 +155,12 @@ class Process:
         """Messages waiting to be handled (0 for processes without a mailbox)."""
         return 0
 
+    def wait_for_space(self, limit: int, timeout: float | None) -> bool:
+        """Wait (real seconds, compensated) until fewer than ``limit``
+        messages are queued; ``False`` on timeout or exit. Processes without
+        a scheduled mailbox (probes) always have room."""
+        return self.alive
+
     def exit_signal(self, sender: Process | None, reason: Any) -> None:
         """Receive an exit signal from a linked process or from :func:`actors.exit`."""
         raise NotImplementedError
