@@ -172,6 +172,12 @@ class ServerProcess(Mailbox):
     def deliver(self, message: Any) -> bool:
         return self.push(message)
 
+    def deliver_call(self, request: Any, caller: Caller) -> bool:
+        return self.push(Call(request, caller))
+
+    def deliver_cast(self, request: Any) -> bool:
+        return self.push(Cast(request))
+
     def exit_signal(self, sender: Process | None, reason: Any) -> None:
         if self.trap_exits:
             self.push(ExitSignal(sender if sender is not None else self, reason))

@@ -30,6 +30,8 @@ from actors._pool import DEFAULT_MAX_BLOCKED, DEFAULT_STALL_THRESHOLD, WorkerPoo
 from actors._process import Process, current_process
 from actors._reasons import SHUTDOWN, format_reason
 from actors._registry import NameRegistry
+from actors._remote import Remote
+from actors._remote import connect as connect_cluster
 from actors._runtime import RUNTIMES, PooledRuntime, Runtime, ThreadRuntime
 from actors._timers import TimerService
 
@@ -108,6 +110,10 @@ class ActorSystem:
             without ``actors.blocking()`` before it is reported as a
             ``stalled`` lifecycle event (with its stack) and its worker is
             replaced; ``None`` turns detection off.
+        cluster: join a cluster of nodes, e.g. ``"redis://127.0.0.1:6379/0"``
+            (also ``config["cluster"]``); needs the connector for that
+            scheme installed (``pip install 'actors-otp[redis]'``). ``node``
+            must then be unique in the cluster.
     """
 
     def __init__(
@@ -122,6 +128,7 @@ class ActorSystem:
         batch_size: int = 64,
         max_blocked: int = DEFAULT_MAX_BLOCKED,
         stall_threshold: float | None = DEFAULT_STALL_THRESHOLD,
+        cluster: str | None = None,
     ) -> None:
         if runtime not in RUNTIMES:
             msg = f"unknown runtime {runtime!r}; expected one of {', '.join(RUNTIMES)}"
@@ -161,6 +168,15 @@ class ActorSystem:
         self._entered: list[Token[ActorSystem | None]] = []
         self.extensions: dict[str, Any] = {}
         """Per-system singletons of higher layers (e.g. the PubSubManager)."""
+        self.remote: Remote | None = None
+        """The cluster this system joined (see :mod:`actors._remote`), if any."""
+        url = cluster if cluster is not None else self.config.get("cluster")
+        if url is not None:
+            try:
+                self.remote = connect_cluster(self, url)
+            except BaseException:
+                self.shutdown(timeout=5.0)
+                raise
 
     def __repr__(self) -> str:
         return f"<ActorSystem {self.name!r} {self._state}, {len(self._live)} actors>"
@@ -426,6 +442,12 @@ class ActorSystem:
             self._stopped.wait(timeout)
             return self._stopped.is_set()
         deadline = time.monotonic() + timeout
+        remote = self.remote
+        if remote is not None:
+            try:
+                remote.close()  # leave first: other nodes see this one go
+            except Exception:
+                logger.exception("actor system %s: leaving the cluster failed", self.name)
         clean = self._stop_actors(deadline)
         self.timers.close(_remaining(deadline))
         clean = self.pool.shutdown(_remaining(deadline)) and clean
