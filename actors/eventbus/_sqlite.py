@@ -29,6 +29,7 @@ import itertools
 import os
 import sqlite3
 import threading
+import time
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from typing import Final, TypeVar
@@ -96,6 +97,24 @@ def _describe(exc: sqlite3.Error) -> str:
     return (str(exc) or type(exc).__name__).splitlines()[0]
 
 
+def _enable_wal(conn: sqlite3.Connection, deadline: float) -> None:
+    """Switch to WAL. Another connection switching the same new file at the
+    same moment makes SQLite answer "database is locked" at once, without
+    its busy handler, so this retries until ``deadline``."""
+    while True:
+        try:
+            conn.execute("PRAGMA journal_mode=WAL").fetchone()
+            return
+        except sqlite3.OperationalError as exc:
+            busy = getattr(exc, "sqlite_errorcode", None) in (
+                sqlite3.SQLITE_BUSY,
+                sqlite3.SQLITE_LOCKED,
+            )
+            if not busy or time.monotonic() >= deadline:
+                raise
+        time.sleep(0.002)
+
+
 def _rollback(conn: sqlite3.Connection) -> None:
     if conn.in_transaction:
         try:
@@ -161,7 +180,7 @@ class SqliteBackend:
             msg = f"cannot open EventBus store {self.path!r}: {_describe(exc)}"
             raise EventBusStoreError(msg, path=self.path, sqlite_error=exc) from None
         try:
-            conn.execute("PRAGMA journal_mode=WAL").fetchone()
+            _enable_wal(conn, time.monotonic() + float(busy_timeout))
             conn.execute("PRAGMA synchronous=FULL")
             self._migrate(conn)
         except sqlite3.Error as exc:

@@ -12,7 +12,8 @@ from pathlib import Path
 
 import pytest
 
-from actors.eventbus import EventBusBackend, SqliteBackend
+from actors.eventbus import EventBus, EventBusBackend, SqliteBackend
+from actors.testing import Probe
 
 
 @pytest.fixture(params=["sqlite-file", "sqlite-memory"])
@@ -37,3 +38,19 @@ def backend_factory(
 @pytest.fixture
 def backend(backend_factory: Callable[[], EventBusBackend]) -> EventBusBackend:
     return backend_factory()
+
+
+@pytest.fixture
+def bus(actor_system, tmp_path: Path) -> Iterator[EventBus]:
+    """A bus on a fresh SQLite file in ``actor_system`` (stopped afterwards)."""
+    handle = EventBus.start(tmp_path / "bus.db", system=actor_system)
+    yield handle
+    handle.stop()
+
+
+@pytest.fixture
+def downs(bus: EventBus, actor_system) -> Iterator[Probe]:
+    """A probe that receives every ListenerDown report as ``("down", report)``."""
+    with Probe(actor_system) as probe:
+        bus.on_listener_down(lambda report: probe.deliver(("down", report)))
+        yield probe
