@@ -26,6 +26,7 @@ MODULES = [
     "bench_supervision",
     "bench_audit",
     "bench_messages",
+    "bench_eventbus",
 ]
 
 
