@@ -49,6 +49,7 @@ from actors.eventbus._sqlite import MEMORY, SqliteBackend
 from actors.eventbus._subscribers import (
     Subscriber,
     display_of_key,
+    is_name_key,
     is_ref_key_of_other_process,
 )
 from actors.eventbus._tracking import DeliveryKey, Holder, Tracking
@@ -296,18 +297,9 @@ class EventBusServer(actors.GenServer):
         self.tracking.specs[subscriber.key] = subscriber.spec
         new = self.registry.subscribe(Subscription(subscriber, matcher))
         self._watch_ref_subscriber(subscriber)
-        waiting = self.tracking.recovered.pop(subscriber.key, None) if new else None
-        if waiting:
-            unprocessed = self.tracking.unprocessed
-            logger.info(
-                "EventBus: sending %r %d deliveries stored before it subscribed",
-                subscriber.spec,
-                len(waiting),
-            )
-            for topic, event_id in waiting:
-                stored_at = unprocessed.get(topic, {}).get(event_id)
-                if stored_at is not None:
-                    self._deliver(subscriber, topic, event_id, stored_at)
+        proc = self._resolve(subscriber)
+        if proc is not None:
+            self._send_owed(subscriber, proc)
         return new
 
     # Notify ----------------------------------------------------------------------------
@@ -484,6 +476,19 @@ class EventBusServer(actors.GenServer):
         )
         return proc if proc is not None and proc.alive else None
 
+    def _send_owed(self, subscriber: Subscriber, proc: Process) -> None:
+        """Send a subscriber the stored deliveries nobody holds for it: those
+        found in the store at start, and those a named listener's previous
+        actor held when it was stopped."""
+        owed = self.tracking.recovered.pop(subscriber.key, None)
+        if not owed:
+            return
+        logger.info("EventBus: sending %r %d deliveries it is owed", subscriber.spec, len(owed))
+        unprocessed = self.tracking.unprocessed
+        for topic, event_id in owed:
+            if event_id in unprocessed.get(topic, {}):
+                self._send(subscriber, proc, topic, event_id)
+
     def _deliver(
         self, subscriber: Subscriber, topic: str, event_id: EventId, stored_at: float
     ) -> None:
@@ -491,18 +496,12 @@ class EventBusServer(actors.GenServer):
         key = subscriber.key
         tracking.add(key, topic, event_id, stored_at)
         tracking.specs.setdefault(key, subscriber.spec)
-        delivery: DeliveryKey = (key, topic, event_id)
         proc = self._resolve(subscriber)
         if proc is not None:
-            holder = self._watch(proc, subscriber.listener)
-            tracking.hold(holder, delivery)
-            if actors.send(proc.ref, subscriber.shadow(topic, event_id)):
-                counters = self.registry.counters
-                counters.of_topic(topic)["delivered"] += 1
-                counters.of_key(key)["delivered"] += 1
+            if subscriber.by_name:
+                self._send_owed(subscriber, proc)
+            if self._send(subscriber, proc, topic, event_id):
                 return
-            tracking.holder_of.pop(delivery, None)
-            holder.deliveries.pop(delivery, None)
         self.registry.counters.bus["undeliverable"] += 1
         logger.warning(
             "EventBus: no live actor for %r; skipping its delivery of %r",
@@ -510,6 +509,20 @@ class EventBusServer(actors.GenServer):
             (topic, event_id),
         )
         self._queue_mark(Mark(topic, event_id, key, "skipped"), None, "undeliverable")
+
+    def _send(self, subscriber: Subscriber, proc: Process, topic: str, event_id: EventId) -> bool:
+        """Hand one shadow to ``proc`` and record it as the holder."""
+        delivery: DeliveryKey = (subscriber.key, topic, event_id)
+        holder = self._watch(proc, subscriber.listener)
+        self.tracking.hold(holder, delivery)
+        if actors.send(proc.ref, subscriber.shadow(topic, event_id)):
+            counters = self.registry.counters
+            counters.of_topic(topic)["delivered"] += 1
+            counters.of_key(subscriber.key)["delivered"] += 1
+            return True
+        self.tracking.holder_of.pop(delivery, None)
+        holder.deliveries.pop(delivery, None)
+        return False
 
     def _watch(self, proc: Process, listener: Any) -> Holder:
         holder = self.tracking.holders.get(proc.id)
@@ -563,13 +576,30 @@ class EventBusServer(actors.GenServer):
                 registry.unsubscribe(subscription.key)
                 if not any(d[0] == subscription.key for d in holder.deliveries):
                     self._prune(subscription.key)
+        # A named listener stopped on purpose (normal, shutdown) may come back
+        # under its name: what it held waits for the next actor holding it.
+        # A crash, or a ref (which never comes back), skips them.
+        keep_named = actors.is_normal_exit(reason)
         skipped: list[tuple[Any, str, EventId]] = []
+        kept = 0
         for delivery in list(holder.deliveries):
             key, topic, event_id = delivery
             tracking.holder_of.pop(delivery, None)
+            if keep_named and is_name_key(key):
+                tracking.recovered.setdefault(key, {})[(topic, event_id)] = None
+                kept += 1
+                continue
             self._queue_mark(Mark(topic, event_id, key, "skipped"), None, "exit")
             skipped.append((tracking.specs.get(key, display_of_key(key)), topic, event_id))
         holder.deliveries.clear()
+        if kept:
+            logger.info(
+                "EventBus: listener %r stopped (%s) holding %d deliveries; they wait for the "
+                "next actor registered under its name",
+                holder.listener,
+                actors.format_reason(reason),
+                kept,
+            )
         if not skipped:
             return
         registry.counters.bus["listeners_down"] += 1

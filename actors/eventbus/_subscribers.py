@@ -31,6 +31,7 @@ __all__ = [
     "PROCESS_TOKEN",
     "Subscriber",
     "display_of_key",
+    "is_name_key",
     "is_ref_key_of_other_process",
     "parse_subscriber",
     "subscriber_key",
@@ -156,6 +157,11 @@ def display_of_key(key: str) -> Any:
     if kind == "ref" and len(parts) in (3, 4):
         return parts[2] if len(parts) == 3 else (parts[2], parts[3])
     return key
+
+
+def is_name_key(key: str) -> bool:
+    """Whether ``key`` is a subscriber reached by registered name."""
+    return key.startswith('["name",')
 
 
 def is_ref_key_of_other_process(key: str) -> bool:

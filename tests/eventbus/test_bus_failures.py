@@ -407,3 +407,29 @@ def test_a_store_that_cannot_be_opened_fails_the_start_with_the_reason(
         EventBus.start(3.5)
     with pytest.raises(ValueError, match="unknown keys"):
         EventBus.start(system=actor_system_factory(config={"eventbus": {"topicz": []}}))
+
+
+def test_a_named_listener_stopped_on_purpose_gets_what_it_held_when_it_is_back(
+    bus: EventBus, probe: Probe, downs: Probe, events: Probe
+) -> None:
+    # A shutdown is not a crash: the next actor holding the name is sent
+    # what the previous one held, before the new shadows.
+    eventbus.register_topic("t")
+    tree = sv.Supervisor.start([sv.child_spec("orders", Listener, probe, "hold", name="orders")])
+    eventbus.subscribe(("orders", [".*"]))
+    eventbus.notify(Event(1, "t", 1))
+    probe.expect(("handled", ANY, ("event", "t", 1)))
+
+    sv.terminate_child(tree, "orders")
+    bus.sync()
+    assert [("orders",)] == [w.pending for w in eventbus.watchers("t")]
+    sv.restart_child(tree, "orders")
+    actors.call("orders", ("act", "complete"))
+    eventbus.notify(Event(2, "t", 2))
+
+    assert [("event", "t", 1), ("event", "t", 2)] == [
+        probe.expect(("handled", ANY, ANY))[2] for _ in range(2)
+    ]
+    bus.sync()
+    assert [] == eventbus.watchers("t")
+    downs.refute(("down", ANY))
