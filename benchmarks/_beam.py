@@ -20,7 +20,7 @@ from typing import Any
 
 from _harness import Missing, log
 
-__all__ = ["ESCRIPT", "Missing", "disable", "figure", "measure"]
+__all__ = ["ESCRIPT", "Missing", "disable", "figure", "measure", "samples"]
 
 ESCRIPT = os.path.join(
     os.path.dirname(os.path.abspath(__file__)), "erlang", "beam_baseline.escript"
@@ -99,3 +99,17 @@ def figure(
             if isinstance(value, int | float):
                 return float(value)
     return Missing(f"erlang baseline printed no {name} {field} for {match or 'this run'}")
+
+
+def samples(
+    result: Mapping[str, list[dict[str, Any]]] | Missing, name: str, **match: Any
+) -> list[float] | None:
+    """The repeated samples behind a :func:`figure` (to show the spread)."""
+    if isinstance(result, Missing):
+        return None
+    for row in result.get(name, ()):
+        if all(row.get(k) == v for k, v in match.items()):
+            values = row.get("samples")
+            if isinstance(values, list):
+                return [round(float(v)) for v in values]
+    return None

@@ -134,7 +134,12 @@ def fanout(scale: float) -> Iterator[Record]:
         m = max(1, deliveries // n)
         samples = [ours(n, m) for _ in range(repeats)]
         rate = rates[n] = median(samples)
-        extra = {"subscribers": n, "messages": m, "repeats": repeats}
+        extra = {
+            "subscribers": n,
+            "messages": m,
+            "repeats": repeats,
+            "samples": [round(x) for x in samples],
+        }
         if n <= 5_000:
             pm = max(1, int(PYKKA_DELIVERIES * scale) // n)
             yield Record(
@@ -163,7 +168,11 @@ def fanout(scale: float) -> Iterator[Record]:
                 "BEAM send to each pid",
                 _beam.figure(beam, "fanout_direct", "deliveries_per_s", subscribers=n),
                 "higher",
-                {**extra, "target": ">= 1x"},
+                {
+                    **extra,
+                    "beam_samples": _beam.samples(beam, "fanout_direct", subscribers=n),
+                    "target": ">= 1x",
+                },
             )
             yield versus(
                 f"fanout_{n}/beam_pg",
@@ -172,7 +181,7 @@ def fanout(scale: float) -> Iterator[Record]:
                 "BEAM pg:get_members + send",
                 _beam.figure(beam, "fanout_pg", "deliveries_per_s", subscribers=n),
                 "higher",
-                extra,
+                {**extra, "beam_samples": _beam.samples(beam, "fanout_pg", subscribers=n)},
             )
     # Cost per delivery must stay flat: 100k subscribers vs 1k.
     beam_small = _beam.figure(beam, "fanout_direct", "deliveries_per_s", subscribers=1_000)

@@ -253,6 +253,8 @@ def _compare(
                 "subscribers": len(refs),
                 "messages": m,
                 "repeats": repeats,
+                "samples": [round(x) for x in broadcast[key]],
+                "direct_samples": [round(x) for x in direct[key]],
                 **extra(key),
                 **_summed_books(books[key]),
                 "target": ">= 0.91 (cost <= 1.1x)",

@@ -20,7 +20,8 @@
 %%   fanout   sizes=1000,10000,100000 deliveries=1000000 repeats=3
 %%            one sender, N fresh receivers each expecting M = deliveries/N
 %%            messages; the clock runs from the first send until every
-%%            receiver has reported that it got all M. "direct" sends to a
+%%            receiver has reported that it got all M. Each run waits for
+%%            the previous run's receivers to exit. "direct" sends to a
 %%            list of pids; "pg" joins the receivers to a pg group and does
 %%            pg:get_members + send for every message. Deliveries/s, median
 %%            over repeats (fresh receivers each time).
@@ -205,7 +206,8 @@ emit_fanout(Name, N, M, Rates) ->
 %% pg's cleanup instead of the delivery.
 fanout_once(N, M, Mode) ->
     Self = self(),
-    Pids = [spawn(fun() -> receiver(Self, M) end) || _ <- lists:seq(1, N)],
+    Monitored = [spawn_monitor(fun() -> receiver(Self, M) end) || _ <- lists:seq(1, N)],
+    Pids = [P || {P, _} <- Monitored],
     [P ! go || P <- Pids],
     Scope = case Mode of
                 pg ->
@@ -230,7 +232,10 @@ fanout_once(N, M, Mode) ->
             exit(Pid, kill),
             receive {'DOWN', Ref, process, Pid, _} -> ok end
     end,
+    %% Wait until every receiver has exited: the next run must not share the
+    %% schedulers with this run's teardown.
     [P ! stop || P <- Pids],
+    [receive {'DOWN', R, process, P, _} -> ok end || {P, R} <- Monitored],
     N * M / (Elapsed / 1.0e9).
 
 send_all(_Pids, 0) -> ok;
