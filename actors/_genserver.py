@@ -94,6 +94,9 @@ class GenServer(pykka.Actor):
 
     _class_idle_timeout: ClassVar[float | None] = None
 
+    _component_name: ClassVar[str] = "GenServer"
+    """:attr:`component`, else the class name (set per subclass)."""
+
     _has_terminate: ClassVar[bool] = False
     """Whether the class overrides :meth:`terminate` (set per subclass)."""
 
@@ -118,6 +121,7 @@ class GenServer(pykka.Actor):
         super().__init_subclass__(**kwargs)
         _check_callbacks(cls)
         cls._has_terminate = cls.terminate is not GenServer.terminate
+        cls._component_name = cls.component or cls.__name__
         # A class-level ``idle_timeout = 30`` becomes the default of the property.
         declared = cls.__dict__.get("idle_timeout")
         if declared is not None and not isinstance(declared, property):

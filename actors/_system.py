@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING, Any, Final
 import attrs
 
 from actors._clock import Clock, SystemClock
+from actors import _current as _current_module
 from actors._current import enter_system, exit_system
 from actors._errors import StartError
 from actors._lifecycle import STALLED, ProcessLifecycle
@@ -533,6 +534,9 @@ def _check_pool_limits(max_blocked: object, stall_threshold: object) -> None:
     ):
         msg = f"ActorSystem stall_threshold must be seconds > 0 or None, got {stall_threshold!r}"
         raise ValueError(msg)
+
+
+_current_module._system_class[0] = ActorSystem
 
 
 def _remaining(deadline: float) -> float:
