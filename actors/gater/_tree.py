@@ -18,9 +18,9 @@ from typing import Any, Final
 
 import actors
 import supervision as sv
-from actors.gater._auditing import start_auditor
+from actors.gater._auditing import AUDITOR_NAME, connect_auditor, start_auditor
 from actors.gater._broadcasters import integration_children
-from actors.lowlevel import current_process, resolve_system
+from actors.lowlevel import current_process, lookup, resolve_system
 from actors.pubsub import PubSubManager, instances
 
 __all__ = [
@@ -50,7 +50,7 @@ def children(
     audit: bool | str | os.PathLike[str] = True,
     broadcasters: bool = True,
 ) -> list[sv.ChildSpec]:
-    """The child specs of the gater tree: the ten instances, the auditor, then
+    """The child specs of the gater tree: the auditor, the ten instances, then
     the health and metrics broadcasters (see :func:`start` for the options)."""
     options = dict(config or {})
     unknown = set(options) - set(instances.ALL)
@@ -58,16 +58,19 @@ def children(
         msg = f"unknown gater instance(s) in config: {', '.join(sorted(unknown))}"
         raise ValueError(msg)
     manager = PubSubManager.of(system)
-    specs = [
+    specs: list[sv.ChildSpec] = []
+    if audit is not False:
+        path = None if audit is True else audit
+        # First, so it stops last and records the stops of the whole tree.
+        specs.append(sv.child_spec("auditor", start_auditor, path, shutdown=10.0))
+    specs += [
         sv.child_spec(
             instance, manager.start_link_instance, instance, **dict(options.get(instance, {}))
         )
         for instance in instances.ALL
     ]
     if audit is not False:
-        path = None if audit is True else audit
-        # After the instances: it subscribes to two of them in its init.
-        specs.append(sv.child_spec("auditor", start_auditor, path, shutdown=10.0))
+        specs.append(sv.child_spec("auditor_connect", connect_auditor, restart="temporary"))
     if broadcasters:
         specs.extend(integration_children(system))
     return specs
@@ -172,7 +175,13 @@ def wire_lifecycle(system: actors.ActorSystem) -> None:
                 return
             if event.name == instances.LIFECYCLE and event.component == "PubSubServer":
                 return
-            handle.broadcast(lifecycle_topic(event.component), ("process_lifecycle_event", event))
+            message = ("process_lifecycle_event", event)
+            # The auditor gets the system's own events from its listener already.
+            auditor = lookup(AUDITOR_NAME, system)
+            if auditor is None:
+                handle.broadcast(lifecycle_topic(event.component), message)
+            else:
+                handle.broadcast_from(auditor, lifecycle_topic(event.component), message)
 
         system.extensions[_LIFECYCLE_WIRED] = system.add_lifecycle_listener(forward)
 
