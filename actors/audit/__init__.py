@@ -33,7 +33,14 @@ from actors.audit._auditor import (
 )
 from actors.audit._encode import encode_payload
 from actors.audit._errors import KINDS, AuditStoreError, AuditWriteError
-from actors.audit._query import MIN_READABLE_VERSION, AuditLog, AuditRun, LoggedEvent, Uptime
+from actors.audit._query import (
+    EVENT_TYPES,
+    MIN_READABLE_VERSION,
+    AuditLog,
+    AuditRun,
+    LoggedEvent,
+    Uptime,
+)
 from actors.audit._records import AuditEvent, AuditRecord
 from actors.audit._sanitize import (
     MAX_DEPTH,
@@ -54,6 +61,7 @@ from actors.audit._store import (
 __all__ = [
     "DEFAULT_MAILBOX_LIMIT",
     "DEFAULT_PATH",
+    "EVENT_TYPES",
     "KINDS",
     "LIFECYCLE_TAG",
     "MAX_DEPTH",

@@ -32,7 +32,7 @@ from actors.audit._rows import (
 )
 from actors.audit._schema import SCHEMA_VERSION, migrate, read_version
 
-__all__ = ["MIN_READABLE_VERSION", "AuditLog", "AuditRun", "LoggedEvent", "Uptime"]
+__all__ = ["EVENT_TYPES", "MIN_READABLE_VERSION", "AuditLog", "AuditRun", "LoggedEvent", "Uptime"]
 
 MIN_READABLE_VERSION: Final = 3
 """The oldest schema read as it is (read-only); older files must be upgraded."""
