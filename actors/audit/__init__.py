@@ -1,4 +1,4 @@
-"""The durable lifecycle audit log (D12).
+"""The durable lifecycle audit log: every start, stop, crash and restart, on disk.
 
 An :class:`Auditor` actor writes lifecycle events (and generic audit-instance
 events) in batches to an audit store: :class:`SqliteAuditStore` by default,

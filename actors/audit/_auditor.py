@@ -84,9 +84,10 @@ PATH_CONFIG_KEY: Final = "audit_path"
 LIFECYCLE_TAG: Final = "process_lifecycle_event"
 """The tag of lifecycle messages: ``("process_lifecycle_event", ProcessLifecycle)``."""
 DEFAULT_MAILBOX_LIMIT: Final = 50_000
-"""Messages an auditor's mailbox may hold before lifecycle events are dropped
-(about 25 MiB of typical events; written in well under the 10 s a system
-shutdown waits)."""
+"""Messages an auditor's mailbox may hold before lifecycle events are dropped.
+A full mailbox is written in about a second under a crash storm, well within
+the 10 s a system shutdown waits; crash events carry their tracebacks, so in
+memory it takes some tens of MiB."""
 _RUN_KEY: Final = "actors.audit.run_id"
 
 Encoder = Callable[[Any], dict[str, Any]]

@@ -97,8 +97,13 @@ class GaterAuditor(Auditor):
         handle = PubSubManager.of(self.system).get(instance)
         if handle is None or not handle.running:
             return  # it starts later: its "started" event calls this again
+        limit = self.mailbox_limit
+        if limit is not None:
+            # Publishers wait once the mailbox is half full, so a flood of
+            # audit events can never crowd lifecycle events out of it.
+            limit = max(1, limit // 2)
         try:
-            pubsub.subscribe(instance, "*", mailbox_limit=self.mailbox_limit)
+            pubsub.subscribe(instance, "*", mailbox_limit=limit)
         except Exception as exc:  # it stopped again meanwhile
             logger.warning("%s could not subscribe to %s: %s", self, instance, exc)
             return

@@ -97,9 +97,10 @@ def start(
             name returns the running tree (the original's ``already_started``
             becoming ``ok``); another name gives a new tree whose instance
             children are ignored because the instances already run.
-        audit: the lifecycle auditor (D12), on by default: ``True`` writes to
+        audit: the lifecycle auditor, on by default: ``True`` writes to
             ``system.config["audit_path"]`` or ``./actors-audit.db``; a path
-            writes there; ``False`` leaves it out.
+            writes there; ``False`` leaves it out. It is the tree's first
+            child, so it stops last and records the tree's own stops.
         broadcasters: the periodic health and metrics broadcasters of
             :mod:`actors.gater.integration`, on by default; their intervals
             come from ``system.config`` (``"health_broadcast_interval"``,
