@@ -179,3 +179,36 @@ def test_the_gater_auditor_reports_a_full_mailbox_on_ex_esdb_alerts(
     assert ("critical", "Audit log") == (alert.severity, alert.title)
     assert 20 == alert.metadata["mailbox_limit"]
     assert 20 == after.mailbox_dropped
+
+
+def test_a_flood_of_audit_events_cannot_crowd_lifecycle_events_out_of_the_mailbox(
+    actor_system: actors.ActorSystem,
+) -> None:
+    gater.start(actor_system, audit=False, broadcasters=False)
+    gate = Gate()
+    gate.open.set()
+    auditor: Any = gater.GaterAuditor.start(
+        store=InMemoryAuditStore(),
+        name=gater.AUDITOR_NAME,
+        mailbox_limit=20,
+        batch_size=1,
+        on_commit=gate,
+        system=actor_system,
+    )
+    actors.call(auditor, ("connect",))  # subscribed to ex_esdb_audit
+    flush(auditor)
+    gate.close()
+    emit(actor_system, 1)  # held inside this event's commit
+    assert gate.entered.wait(5)
+
+    published = [
+        pubsub.broadcast(instances.AUDIT, "audit_trail:x", ("note", {"n": n}), wait=False)
+        for n in range(15)
+    ]
+    emit(actor_system, 8, first=1)
+    gate.open.set()
+    after = flush(auditor)
+
+    delivered = sum(getattr(result, "delivered", 0) for result in published)
+    assert (10, 0) == (delivered, after.mailbox_dropped)  # audit waits at half the limit
+    assert 2 + 10 + 8 == after.received
