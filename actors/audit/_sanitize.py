@@ -275,6 +275,45 @@ def clean_lifecycle(
 ) -> tuple[ProcessLifecycle, Cleaned]:
     """``event`` with every field storable (the same object if it already
     is), and what was changed. ``now()`` stamps a record without a datetime."""
+    # The common case in one pass: every text field a str, all of it ASCII
+    # (so no surrogate) and short enough, the count and time of their types.
+    try:
+        joined = "".join(
+            (
+                event.event_type,
+                event.component,
+                event.actor_id,
+                event.node,
+                _or_empty(event.name),
+                _or_empty(event.reason),
+                _or_empty(event.exception_type),
+                _or_empty(event.traceback),
+                _or_empty(event.supervisor),
+                _or_empty(event.child_id),
+            )
+        )
+    except TypeError:
+        pass  # a field that is not text: the careful path below
+    else:
+        count = event.restart_count
+        if (
+            joined.isascii()
+            and len(joined) <= max_chars
+            and type(count) is int
+            and -_INT64 <= count < _INT64
+            and isinstance(event.timestamp, datetime)
+        ):
+            return event, _CLEAN
+    return _clean_lifecycle_fields(event, now, max_chars)
+
+
+def _or_empty(value: Any) -> Any:
+    return "" if value is None else value
+
+
+def _clean_lifecycle_fields(
+    event: ProcessLifecycle, now: Callable[[], datetime], max_chars: int
+) -> tuple[ProcessLifecycle, Cleaned]:
     changes: dict[str, Any] = {}
     escaped = truncated = replaced = False
     for field in _LIFECYCLE_TEXT + _LIFECYCLE_OPTIONAL_TEXT:
