@@ -472,3 +472,13 @@ def test_a_frame_never_has_more_lines_than_the_terminal(height: int) -> None:
     assert len(lines) <= height
     assert "head" == lines[0]
     assert "lifecycle" in lines
+
+
+def test_a_demo_audit_path_on_a_read_only_medium_is_one_line_and_exit_1(
+    read_only_dir: Path,
+) -> None:
+    subprocess.run(["mount", "-o", "remount,ro", str(read_only_dir)], check=True)
+
+    stderr = _one_line(_run("demo", "--duration", "1", "--audit", str(read_only_dir / "a.db")), 1)
+
+    assert "cannot open audit log" in stderr
