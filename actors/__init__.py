@@ -9,6 +9,9 @@ Supervision trees live in the sibling package ``supervision``; pub/sub in
 
 from __future__ import annotations
 
+from importlib.metadata import PackageNotFoundError
+from importlib.metadata import version as _version
+
 from actors._api import (
     call,
     cancel_timer,
@@ -50,6 +53,11 @@ from actors._server import NO_REPLY
 from actors._system import ActorSystem, SystemStatistics, default_system
 from actors._timers import TimerRef
 
+try:
+    __version__: str = _version("actors-otp")
+except PackageNotFoundError:  # imported from a source tree that was never installed
+    __version__ = "0+unknown"
+
 __all__ = [
     "KILL",
     "KILLED",
@@ -76,6 +84,7 @@ __all__ = [
     "SystemClock",
     "SystemStatistics",
     "TimerRef",
+    "__version__",
     "blocking",
     "call",
     "cancel_timer",

@@ -22,8 +22,8 @@ from typing import TYPE_CHECKING, Any, Final
 
 import attrs
 
-from actors._clock import Clock, SystemClock
 from actors import _current as _current_module
+from actors._clock import Clock, SystemClock
 from actors._current import enter_system, exit_system
 from actors._errors import StartError
 from actors._lifecycle import STALLED, ProcessLifecycle

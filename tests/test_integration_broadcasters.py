@@ -235,6 +235,26 @@ def test_metrics_report_each_instances_broadcasts_since_the_last_tick(
     )
 
 
+def test_a_forced_metrics_tick_reports_the_window_it_really_covers(
+    manual_system: actors.ActorSystem, clock: actors.ManualClock, tree: Any, listener: Probe
+) -> None:
+    integration.start_broadcasters(manual_system, health_interval=1000, metrics_interval=60)
+    pubsub.broadcast(instances.EVENTS, "orders", "first", system=manual_system)
+    advance_past_ticks(manual_system, clock, 12.5)
+
+    actors.call(METRICS, ("broadcast_now",), system=manual_system)
+    _, forced = receive_where(
+        listener, lambda p: getattr(p, "operation", None) == "broadcast:ex_esdb_events"
+    )
+    advance_past_ticks(manual_system, clock, 47.5)  # the regular tick, 60 s after the start
+    _, regular = receive_where(
+        listener, lambda p: getattr(p, "operation", None) == "broadcast:ex_esdb_events"
+    )
+
+    assert (1, 12_500.0) == (forced.count, forced.duration_ms)
+    assert (0, 47_500.0) == (regular.count, regular.duration_ms)
+
+
 def test_metrics_count_only_what_happened_since_the_previous_tick(
     manual_system: actors.ActorSystem, clock: actors.ManualClock, tree: Any, listener: Probe
 ) -> None:

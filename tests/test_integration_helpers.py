@@ -144,7 +144,7 @@ ROUTES: list[tuple[str, Helper, str, str, str]] = [
             "emitter_worker_started", "emitter_1", {"component": "emitter_worker"}, system=s, **kw
         ),
         instances.LIFECYCLE,
-        "process_lifecycle",
+        "process_lifecycle:emitter_worker",
         "process_lifecycle_event",
     ),
 ]
@@ -678,7 +678,7 @@ def test_a_lifecycle_event_about_a_named_process(system: actors.ActorSystem, pro
         system,
         probe,
         instances.LIFECYCLE,
-        "process_lifecycle",
+        "process_lifecycle:persistence_worker",
         lambda: integration.broadcast_lifecycle_event(
             "stopped", "persistence_worker_main", details, system=system
         ),
@@ -715,7 +715,7 @@ def test_a_lifecycle_event_about_a_ref_uses_its_id_and_registered_name(
         system,
         probe,
         instances.LIFECYCLE,
-        "process_lifecycle",
+        "process_lifecycle:emitter_worker",
         lambda: integration.broadcast_lifecycle_event(
             "emitter_worker_started", ref, {"component": "emitter_worker"}, system=system
         ),
@@ -726,6 +726,22 @@ def test_a_lifecycle_event_about_a_ref_uses_its_id_and_registered_name(
         payload.name,
         payload.component,
     )
+
+
+def test_a_process_lifecycle_wildcard_subscriber_gets_helper_and_core_events_alike(
+    system: actors.ActorSystem, probe: Probe
+) -> None:
+    pubsub.subscribe(instances.LIFECYCLE, "process_lifecycle:*", probe, system=system)
+
+    assert "ok" == integration.broadcast_lifecycle_event(
+        "started", "emitter_1", {"component": "emitter_worker"}, system=system
+    )
+    ref = _Worker.start(name="core_worker", system=system)
+
+    _, helper = probe.receive()
+    _, core = probe.expect(lambda m: m[1].name == "core_worker", timeout=5)
+    assert ("emitter_1", "emitter_worker") == (helper.name, helper.component)
+    assert (ref.id, "started") == (core.actor_id, core.event_type)
 
 
 # Batch -------------------------------------------------------------------------------

@@ -263,7 +263,10 @@ class MetricsBroadcaster(_Periodic):
       ``dead``) and the gauges ``subscribers``, ``subscriptions`` and
       ``largest_mailbox``;
     * topic ``"throughput"``: ``ThroughputMetric(operation="broadcast:<instance>",
-      count=<broadcasts since the last tick>, duration_ms=<interval>)``.
+      count=<broadcasts since the last tick>, duration_ms=<that window>)``:
+      the clock-time since the previous tick (or the start), so a tick forced
+      with ``("broadcast_now",)`` reports the window it really covers (at
+      least 1 ms, the resolution the rate is computed at).
 
     The first tick counts from the broadcaster's start. The counters move on
     while the integration is disabled, so the first tick after enabling
@@ -274,6 +277,7 @@ class MetricsBroadcaster(_Periodic):
 
     def init(self, interval: float | None = None) -> None:
         super().init(interval)
+        self._window_start = self.system.clock.monotonic()
         self._last: dict[str, _Counts] = {
             name: _counts(handle.statistics())
             for name, handle in PubSubManager.of(self.system).instances().items()
@@ -286,6 +290,9 @@ class MetricsBroadcaster(_Periodic):
     def broadcast_once(self) -> list[BroadcastResult]:
         system = self.system
         manager = PubSubManager.of(system)
+        now_s = system.clock.monotonic()
+        window_ms = max(1.0, (now_s - self._window_start) * 1000.0)
+        self._window_start = now_s
         deltas: list[tuple[str, InstanceStatistics, _Counts]] = []
         for name, handle in manager.instances().items():
             if not handle.running:
@@ -302,7 +309,7 @@ class MetricsBroadcaster(_Periodic):
         if target is None or target.state == "stopped":
             return [fail(system, "metrics", "no_instance", instances.METRICS, PERFORMANCE_TOPIC)]
         results: list[BroadcastResult] = []
-        duration_ms = self.interval * 1000.0
+        duration_ms = window_ms
         for name, stats, (published, delivered, dropped, failed, rejected, dead) in deltas:
             performance = messages.performance_metric(
                 "published",

@@ -730,8 +730,10 @@ def broadcast_lifecycle_event(
     system: actors.ActorSystem | None = None,
     topic: str | None = None,
 ) -> BroadcastResult:
-    """A :class:`~actors.ProcessLifecycle` on ``ex_esdb_lifecycle``
-    ``"process_lifecycle"``, tag ``process_lifecycle_event``.
+    """A :class:`~actors.ProcessLifecycle` on ``ex_esdb_lifecycle`` topic
+    ``"process_lifecycle:<component>"`` (where the actor core's own lifecycle
+    events go, so a ``"process_lifecycle:*"`` subscriber gets both), tag
+    ``process_lifecycle_event``.
 
     ``process_name`` is a registered name (``str``) or a :class:`~actors.Ref`
     (its id becomes ``actor_id``, its registered name ``name``). From
@@ -759,9 +761,10 @@ def broadcast_lifecycle_event(
     if isinstance(restart_count, bool) or not isinstance(restart_count, int):
         msg = f"details['restart_count'] must be an int, got {restart_count!r}"
         raise TypeError(msg)
+    component = _text("details['component']", fields.get("component", "unknown"))
     payload = messages.process_lifecycle(
         pid,
-        _text("details['component']", fields.get("component", "unknown")),
+        component,
         event_type,
         name=name,
         reason=fields.get("reason"),
@@ -770,7 +773,7 @@ def broadcast_lifecycle_event(
         child_id=fields.get("child_id"),
         system=system,
     )
-    target = _topic(topic, "process_lifecycle")
+    target = _topic(topic, f"process_lifecycle:{component}")
     return publish(system, _checked("lifecycle_event", instances.LIFECYCLE, target, payload))
 
 
