@@ -52,7 +52,8 @@ class GaterAuditor(Auditor):
             pubsub.subscribe(instance, "*", mailbox_limit=None)
 
     def _report(self, severity: str, message: str, context: dict[str, Any]) -> None:
-        alert = messages.system_alert(
+        alert = messages.new(
+            messages.SystemAlert,
             severity,
             "data",
             "Audit log",
