@@ -1,6 +1,7 @@
 """validate_secure_message against random and mutated envelopes.
 
-Ten thousand envelopes per run: bit flips, truncations, insertions, fields
+Ten thousand envelopes under the ``fuzz`` Hypothesis profile (500 in a
+normal run; see tests/conftest.py): bit flips, truncations, insertions, fields
 replaced, swapped, dropped or added, re-signed with another key, wrong
 types, random bytes and random tuples. The verifier must never raise, must
 answer with one of its reasons, and must accept only what was genuinely
@@ -151,8 +152,12 @@ def candidates(draw: st.DrawFn, system: actors.ActorSystem) -> tuple[str, Any, A
     return how, raw, None, None
 
 
+FUZZ_EXAMPLES = max(500, settings().max_examples)
+"""500 envelopes in a normal run; 10,000 under the ``fuzz`` profile (a CI step of its own)."""
+
+
 @settings(
-    max_examples=10_000,
+    max_examples=FUZZ_EXAMPLES,
     deadline=None,
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
 )
