@@ -1,4 +1,4 @@
-"""Factories: the reference's positional arguments and defaults, stamped by the system."""
+"""Factories: the original's positional arguments and defaults, stamped by the system."""
 
 from __future__ import annotations
 
@@ -534,7 +534,7 @@ def test_there_is_a_factory_case_for_every_struct() -> None:
 
 
 @pytest.mark.parametrize("kind", sorted(CASES))
-def test_each_factory_fills_in_the_reference_defaults(
+def test_each_factory_fills_in_the_original_defaults(
     kind: str, system: actors.ActorSystem
 ) -> None:
     make, expected, id_field = CASES[kind]
@@ -719,7 +719,7 @@ def test_factory_arguments_are_copied_not_shared(system: actors.ActorSystem) -> 
     assert ("b@host",) == cluster.degraded_nodes
 
 
-def test_the_health_topic_helpers_match_the_reference() -> None:
+def test_the_health_topic_helpers_match_the_original() -> None:
     assert "vehicle_store:health" == compat.store_health_topic("vehicle_store")
     assert "cluster:health" == compat.cluster_health_topic()
 

@@ -1,4 +1,4 @@
-"""Signing and verification: every outcome of validate_secure_message (D11)."""
+"""Signing and verification: every outcome of validate_secure_message."""
 
 from __future__ import annotations
 

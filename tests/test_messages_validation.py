@@ -39,7 +39,7 @@ def test_a_valid_message_comes_back_in_an_ok() -> None:
     ],
     ids=lambda value: value.__name__ if isinstance(value, type) else "",
 )
-def test_the_reference_validators_require_the_reference_fields_and_a_timestamp(
+def test_the_original_validators_require_the_original_fields_and_a_timestamp(
     cls: type[Any], required: tuple[str, ...]
 ) -> None:
     spec = m.spec_for(cls)

@@ -129,11 +129,11 @@ def _plan(cls: type[Any]) -> _Plan:
             for a in attrs.fields(cls)
         )
         names = {f.name: f.name for f in fields} | dict(spec.aliases)
+        # As in Python, an argument before a required one is required too
+        # (feature_toggle's previous_state).
         optional = {f.name for f in fields if f.default or f.rule.fill}
         needed: set[str] = set()
-        for name in reversed(
-            positional
-        ):  # as in Python, no required argument after an optional one
+        for name in reversed(positional):
             if needed or name not in optional:
                 needed.add(name)
         plan = _plans[cls] = _Plan(
