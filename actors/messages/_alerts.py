@@ -51,9 +51,9 @@ class SystemAlert(Catalogued):
     """An alert raised by some part of the system, for people to see and act on;
     ``requires_ack`` says whether someone has to acknowledge it.
 
-    Schema 2 (the gater's shape). Schema 1 was the shape of ExESDB's
-    PubSub documentation (``alert_type``/``message``/``context``); the codec upgrades it (see
-    :mod:`actors.messages._upgrades`).
+    Schema 2 (the gater's shape). Schema 1 was the shape of ExESDB's PubSub
+    documentation (``alert_type``/``message``/``context``); the codec
+    upgrades it (see :mod:`actors.messages._upgrades`).
 
     Attributes:
         alert_id: 16 hex chars (a factory makes a fresh one).

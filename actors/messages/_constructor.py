@@ -116,6 +116,9 @@ def _plan(cls: type[Any]) -> _Plan:
         msg = f"{getattr(cls, '__name__', cls)!r} is not a catalogue message class"
         raise TypeError(msg)
     with _plans_lock:
+        plan = _plans.get(cls)
+        if plan is not None:  # made by another thread meanwhile
+            return plan
         attrs.resolve_types(cls)
         positional = tuple(spec.aliases.get(arg, arg) for arg in spec.args)
         fields = tuple(
@@ -149,6 +152,8 @@ def _is_tuple(tp: Any) -> bool:
 
 def new(cls: type[M], /, *args: Any, system: ActorSystem | None = None, **fields: Any) -> M:
     """A message of class ``cls``, filled in and checked (see the module docstring).
+
+    Runs in the caller's thread (fills included: ``pid`` is the calling actor's).
 
     ``new(NodeHealth, "a@host", "healthy")`` is the original's
     ``node_health("a@host", "healthy")``; the other fields are keywords

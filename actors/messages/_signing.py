@@ -463,6 +463,9 @@ def validate_secure_message(
 ) -> Verdict:
     """Check an envelope and return its message, or why it was refused.
 
+    Runs in the caller's thread; the default nonce cache is the calling
+    actor's (see :meth:`NonceCache.of`).
+
     Args:
         raw: a :class:`SecureMessage`, its :func:`to_wire` bytes, a legacy
             ``("secure_message", signature, (tag, payload))`` tuple or an

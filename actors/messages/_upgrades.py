@@ -11,8 +11,8 @@
     not exist and stay ``None``.
 
 ``system_alert`` 1 -> 2
-    Schema 1 is the alert of ExESDB's PubSub documentation (``alert_type``, ``severity``,
-    ``message``, ``context``, ``timestamp``); schema 2 is the gater's
+    Schema 1 is the alert of ExESDB's PubSub documentation (``alert_type``,
+    ``severity``, ``message``, ``context``, ``timestamp``); schema 2 is the gater's
     (``alert_id``, ``severity``, ``category``, ``title``, ``description``,
     ``source``, ``node``, ``metadata``, ``requires_ack``, ``timestamp``).
     ``alert_type`` becomes ``title`` and is kept as ``metadata["alert_type"]``
