@@ -31,7 +31,7 @@ import actors
 from actors import gater, messages, pubsub
 from actors.pubsub import PubSubManager, instances
 
-SECRET = "a-long-random-secret-from-your-vault"
+SECRET = "a-long-random-secret-from-your-vault-at-least-64-bytes-like-phoenix-wants"
 
 
 class Receiver(actors.GenServer):
@@ -67,7 +67,9 @@ def show(what: str, verdict: tuple[str, Any]) -> None:
 
 def verdicts(system: actors.ActorSystem, clock: actors.ManualClock) -> None:
     print("validate_secure_message:")
-    health = messages.node_health("a@cluster", "healthy", {"disk": "pass"}, system=system)
+    health = messages.new(
+        messages.NodeHealth, "a@cluster", "healthy", {"disk": "pass"}, system=system
+    )
     signed = messages.sign(
         (health.TAG, health), instance=instances.HEALTH, topic="cluster:health", system=system
     )
@@ -84,7 +86,7 @@ def verdicts(system: actors.ActorSystem, clock: actors.ManualClock) -> None:
     tampered = wire.replace(b'"status":"healthy"', b'"status":"unhealthy"')
     assert tampered != wire
     show("the payload changed in transit", check(tampered))
-    show("signed with another secret", check(wire, secret="not-the-secret"))
+    show("signed with another secret", check(wire, secret="not-the-secret-" * 5))
     show("signed for another topic", check(wire, topic="cluster:config"))
     show("a truncated envelope", check(wire[: len(wire) // 2]))
     show("not an envelope at all", check(12345))
@@ -105,7 +107,9 @@ def secure_instance(system: actors.ActorSystem) -> None:
     pubsub.subscribe(partner_feed, "orders", consumer, system=system)
     pubsub.subscribe(instances.SECURITY, "access_violations", soc, system=system)
 
-    change = messages.data_change("partner-7", "order", "o-42", "update", system=system)
+    change = messages.new(
+        messages.DataChange, "partner-7", "order", "o-42", "update", system=system
+    )
     result = partner_feed.broadcast_signed("orders", (change.TAG, change))
     print(f"  broadcast_signed          -> {result}")
 

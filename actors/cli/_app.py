@@ -330,29 +330,38 @@ class Traffic(actors.GenServer):
         if n % 5 == 0:
             for node in NODES:
                 status = "healthy" if rng.random() > 0.1 else "degraded"
-                health = messages.node_health(node, status, memory_usage=rng.uniform(30, 70))
+                health = messages.new(
+                    messages.NodeHealth, node, status, memory_usage=rng.uniform(30, 70)
+                )
                 send(instances.HEALTH, "cluster:health", (health.TAG, health))
-            trace = messages.debug_trace("store", "append_events", {"ms": rng.uniform(1, 9)})
+            trace = messages.new(
+                messages.DebugTrace, "store", "append_events", {"ms": rng.uniform(1, 9)}
+            )
             send(instances.DIAGNOSTICS, "diagnostics:performance_trace", (trace.TAG, trace))
         user = rng.choice(["alice", "bob", "mallory"])
         outcome = "login_failure" if user == "mallory" and rng.random() < 0.6 else "login_success"
-        auth = messages.auth_event(user, outcome, "password", source_ip="10.0.0.7")
+        auth = messages.new(messages.AuthEvent, user, outcome, "password", source_ip="10.0.0.7")
         send(instances.SECURITY, "security_events:authentication", (auth.TAG, auth))
         if n % 7 == 0:
-            violation = messages.access_violation(
-                "permission_denied", "/admin", "delete", user_id="mallory"
+            violation = messages.new(
+                messages.AccessViolation, "permission_denied", "/admin", "delete", user_id="mallory"
             )
             send(instances.SECURITY, "security_events:authorization", (violation.TAG, violation))
         if n % 3 == 0:
-            change = messages.data_change(user, "order", f"o-{n}", "update")
+            change = messages.new(messages.DataChange, user, "order", f"o-{n}", "update")
             send(instances.AUDIT, "audit_trail:user_actions", (change.TAG, change))
         if n % 11 == 0:
             severity = "critical" if n % 33 == 0 else "warning"
-            alert = messages.system_alert(
-                severity, "performance", "Slow projection", "billing lags", "demo"
+            alert = messages.new(
+                messages.SystemAlert,
+                severity,
+                "performance",
+                "Slow projection",
+                "billing lags",
+                "demo",
             )
             send(instances.ALERTS, f"system_alerts:{severity}", (alert.TAG, alert))
-        entry = messages.log_entry("info", f"tick {n}", "demo.traffic")
+        entry = messages.new(messages.LogEntry, "info", f"tick {n}", "demo.traffic")
         send(instances.LOGGING, "logs:demo:info", (entry.TAG, entry))
 
 

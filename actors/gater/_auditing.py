@@ -110,7 +110,8 @@ class GaterAuditor(Auditor):
         self._subscribed.add(instance)
 
     def _report(self, severity: str, message: str, context: dict[str, Any]) -> None:
-        alert = messages.system_alert(
+        alert = messages.new(
+            messages.SystemAlert,
             severity,
             "data",
             "Audit log",

@@ -229,7 +229,8 @@ class HealthBroadcaster(_Periodic):
             status = "degraded"
         else:
             status = "unhealthy"
-        node = messages.node_health(
+        node = messages.new(
+            messages.NodeHealth,
             system.node,
             status,
             checks=checks,
@@ -237,7 +238,8 @@ class HealthBroadcaster(_Periodic):
             memory_usage=process_memory_percent(),
             system=system,
         )
-        cluster = messages.cluster_health(
+        cluster = messages.new(
+            messages.ClusterHealth,
             status,
             1 if status == "healthy" else 0,
             1,
@@ -311,7 +313,8 @@ class MetricsBroadcaster(_Periodic):
         results: list[BroadcastResult] = []
         duration_ms = window_ms
         for name, stats, (published, delivered, dropped, failed, rejected, dead) in deltas:
-            performance = messages.performance_metric(
+            performance = messages.new(
+                messages.PerformanceMetric,
                 "published",
                 published,
                 "messages",
@@ -328,8 +331,12 @@ class MetricsBroadcaster(_Periodic):
                 },
                 system=system,
             )
-            throughput = messages.throughput_metric(
-                f"broadcast:{name}", published, duration_ms, system=system
+            throughput = messages.new(
+                messages.ThroughputMetric,
+                f"broadcast:{name}",
+                published,
+                duration_ms,
+                system=system,
             )
             results.append(
                 publish(

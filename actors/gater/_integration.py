@@ -358,7 +358,8 @@ def _checked(operation: str, instance: str, topic: str, payload: Any) -> Prepare
 def prepare_system_lifecycle(
     system: actors.ActorSystem, event: Any, system_name: Any, version: Any, topic: Any = None
 ) -> Prepared:
-    payload = messages.system_lifecycle(
+    payload = messages.new(
+        messages.SystemLifecycle,
         _text("event", event),
         _text("system_name", system_name),
         _text("version", version),
@@ -370,7 +371,8 @@ def prepare_system_lifecycle(
 def prepare_health_update(
     system: actors.ActorSystem, component: Any, status: Any, details: Any, topic: Any = None
 ) -> Prepared:
-    payload = messages.component_health(
+    payload = messages.new(
+        messages.ComponentHealth,
         _text("component", component),
         system.node,
         _text("status", status),
@@ -388,7 +390,8 @@ def prepare_metrics(
     target = _topic(topic, component)
     payload: Any
     if component == "persistence":
-        payload = messages.performance_metric(
+        payload = messages.new(
+            messages.PerformanceMetric,
             "persistence_operation",
             values.get("operations_count", 0),
             "operations",
@@ -397,14 +400,16 @@ def prepare_metrics(
             system=system,
         )
     elif component == "emitter":
-        payload = messages.throughput_metric(
+        payload = messages.new(
+            messages.ThroughputMetric,
             "event_emission",
             values.get("events_emitted", 0),
             values.get("duration_ms", 1000),
             system=system,
         )
     else:
-        payload = messages.performance_metric(
+        payload = messages.new(
+            messages.PerformanceMetric,
             component,
             values.get("value", 0),
             values.get("unit", "count"),
@@ -428,7 +433,8 @@ def prepare_alert(
 ) -> Prepared:
     alert_type = _text("alert_type", alert_type)
     message = _text("message", message)
-    payload = messages.system_alert(
+    payload = messages.new(
+        messages.SystemAlert,
         _text("severity", severity),
         _text("category", category),
         message,
@@ -481,7 +487,8 @@ def broadcast_system_config(
     """
     system = resolve_system(system)
     previous = None if previous_config is None else _map("previous_config", previous_config)
-    payload = messages.system_config(
+    payload = messages.new(
+        messages.SystemConfig,
         _text("component", component),
         _map("changes", changes, required=True),
         previous_config=previous,
@@ -532,7 +539,7 @@ def broadcast_store_health(
             without ``":"``), or other wrong arguments.
     """
     system = resolve_system(system)
-    store_topic = messages.store_health_topic(store_id)  # raises on a bad store id
+    store_topic = messages.topics.store_health(store_id)  # raises on a bad store id
     merged = {**_map("details", details), "store_id": store_id}
     target = store_topic if topic is None else topic
     prepared = prepare_health_update(system, component, status, merged, target)
@@ -579,7 +586,8 @@ def broadcast_cluster_health(
         status = "degraded"
     else:
         status = "unhealthy"
-    payload = messages.cluster_health(
+    payload = messages.new(
+        messages.ClusterHealth,
         status,
         len(healthy),
         total,
@@ -679,7 +687,8 @@ def broadcast_audit_event(
     event_type = _text("event_type", event_type)
     extra = _map("details", details)
     fields = {key: extra.pop(key) for key in _DATA_CHANGE_KEYS if key in extra}
-    payload = messages.data_change(
+    payload = messages.new(
+        messages.DataChange,
         _text("actor", actor),
         fields.get("resource_type", event_type),
         _text("resource", resource),
@@ -709,7 +718,8 @@ def broadcast_diagnostic(
         TypeError, ValueError: wrong argument types, or data that is not JSON.
     """
     system = resolve_system(system)
-    payload = messages.debug_trace(
+    payload = messages.new(
+        messages.DebugTrace,
         _text("component", component),
         _text("diagnostic_type", diagnostic_type),
         _map("data", data, required=True),
@@ -762,7 +772,8 @@ def broadcast_lifecycle_event(
         msg = f"details['restart_count'] must be an int, got {restart_count!r}"
         raise TypeError(msg)
     component = _text("details['component']", fields.get("component", "unknown"))
-    payload = messages.process_lifecycle(
+    payload = messages.new(
+        messages.ProcessLifecycle,
         pid,
         component,
         event_type,

@@ -176,7 +176,8 @@ class PubSubLogHandler(logging.Handler):
         except InvalidTopic:
             self._count("failed")  # a logger name that cannot be a topic ("*")
             return
-        entry = messages.log_entry(
+        entry = messages.new(
+            messages.LogEntry,
             level,
             record.getMessage(),
             record.module,

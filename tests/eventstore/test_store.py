@@ -114,7 +114,7 @@ def test_soft_and_hard_delete(store: EventStore):
 
 
 def test_messages_are_stored_and_come_back_as_their_classes(store: EventStore):
-    health = messages.node_health("a@cluster", "healthy", {"disk": "pass"})
+    health = messages.new(messages.NodeHealth, "a@cluster", "healthy", {"disk": "pass"})
 
     store.append("health", EventData("NodeHealth", health, metadata={"wrapped": [health]}))
 
