@@ -31,7 +31,7 @@ from actors.messages._kinds import normalise_fields
 if TYPE_CHECKING:
     from datetime import datetime
 
-    from actors._system import ActorSystem
+    from actors import ActorSystem
 
 __all__ = [
     "Catalogued",
