@@ -9,7 +9,7 @@ import pytest
 
 import actors
 from actors.lowlevel import Process
-from actors.testing import Probe
+from actors.testing import Probe, settle
 
 
 class FakeRemote:
@@ -77,7 +77,8 @@ def test_monitor_node_without_a_cluster_reports_nodedown_at_once(
     Watcher.start(probe)
 
     assert ("nodedown", "b@host", "noconnection") == probe.receive()
-    probe.refute(("nodedown", actor_system.node, object), timeout=0.05)
+    settle(actor_system)
+    probe.refute(("nodedown", actor_system.node, object), timeout=0)
 
 
 def test_an_unknown_cluster_scheme_names_the_missing_extra() -> None:
