@@ -43,7 +43,8 @@ __all__ = ["ActorSystem", "SystemStatistics", "default_system"]
 
 logger = logging.getLogger("actors")
 
-LifecycleListener = Callable[[ProcessLifecycle], None]
+LifecycleListener = Callable[[ProcessLifecycle], object]
+"""Called with each event; what it returns is ignored."""
 
 _RUNNING: Final = "running"
 _STOPPING: Final = "stopping"

@@ -391,7 +391,7 @@ def test_a_locked_database_raises_one_alert_keeps_events_retries_with_backoff_th
     finally:
         other.execute("ROLLBACK")
         other.close()
-    advance(clock, manual_system, retried.retry_delay)
+    advance(clock, manual_system, retried.retry_delay)  # type: ignore[arg-type]
 
     hooks.expect(("commit", 15, 15))
     _, recovery, _, recovered = hooks.expect(("alert", ANY, ANY, ANY))
@@ -435,10 +435,10 @@ def test_the_retry_delay_doubles_up_to_its_maximum(
 
     delays = [stats(auditor).retry_delay]
     for _ in range(4):
-        advance(clock, manual_system, delays[-1])
+        advance(clock, manual_system, delays[-1])  # type: ignore[arg-type]
         delays.append(stats(auditor).retry_delay)
     store.fail_writes(None)
-    advance(clock, manual_system, delays[-1])
+    advance(clock, manual_system, delays[-1])  # type: ignore[arg-type]
 
     hooks.expect(("commit", 1, 1))
     assert [0.05, 0.1, 0.2, 0.3, 0.3] == delays
@@ -464,7 +464,7 @@ def test_a_full_backlog_drops_the_oldest_events_counts_them_and_alerts_once(
     full = stats(auditor)
     _, _, message, context = hooks.expect(("alert", "critical", ANY, ANY))
     store.fail_writes(None)
-    advance(clock, manual_system, full.retry_delay)
+    advance(clock, manual_system, full.retry_delay)  # type: ignore[arg-type]
 
     hooks.expect(("commit", 5, 5))
     assert (8, 5, 3) == (full.received, full.pending, full.dropped)

@@ -121,7 +121,7 @@ def test_a_storm_of_crashes_about_a_non_utf8_file_name_keeps_the_gater_up_and_on
 ) -> None:
     path = tmp_path / "audit.db"
     gater.start(actor_system, audit=path, broadcasters=False)
-    events: Any = actors.testing.Probe(actor_system)
+    events: Any = actors.testing.Probe(actor_system)  # type: ignore[attr-defined]
     actor_system.add_lifecycle_listener(events.deliver)
     sv.Supervisor.start(
         [sv.child_spec("reader", BadFile, name="reader")],

@@ -130,7 +130,7 @@ def test_with_on_corrupt_retry_the_file_stays_events_wait_in_memory_and_the_retr
     _, message, context = alerts.expect(("error", ANY, ANY))
 
     path.unlink()  # someone repairs it (here: removes it)
-    advance(clock, manual_system, failing.retry_delay)
+    advance(clock, manual_system, failing.retry_delay)  # type: ignore[arg-type]
     recovered = stats(auditor)
 
     alerts.expect(("info", ANY, ANY))
@@ -169,7 +169,7 @@ def test_another_applications_database_is_never_moved_only_retried(
     auditor = start(path)  # on_corrupt="move_aside" by default
     send_events(auditor, 0, 2)
     first = stats(auditor)
-    advance(clock, manual_system, first.retry_delay)
+    advance(clock, manual_system, first.retry_delay)  # type: ignore[arg-type]
     second = stats(auditor)
 
     _, message, _ = alerts.expect(("error", ANY, ANY))

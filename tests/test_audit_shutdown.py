@@ -63,6 +63,7 @@ def test_leaving_the_system_block_commits_every_event_and_the_stops_of_the_tree(
     assert events is not None
     assert ("shutdown", "shutdown") == (tree.end_event, tree.end_reason)
     assert tree.ended_at is not None
+    assert recorded.closed_at is not None
     assert tree.ended_at <= recorded.closed_at
     assert ("stopped", "shutdown") == (events.end_event, events.end_reason)
 

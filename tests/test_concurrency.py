@@ -89,6 +89,11 @@ class Recorder(actors.GenServer):
         return None
 
 
+def _exit_after(go: threading.Barrier, target: Any, reason: str) -> None:
+    go.wait()
+    actors.exit(target, reason)
+
+
 def _run_threads(target: Callable[[int], None], n: int = THREADS) -> None:
     barrier = threading.Barrier(n)
 
@@ -152,9 +157,7 @@ def test_monitor_racing_with_exit_yields_exactly_one_down(actor_system: actors.A
     for _ in range(200):
         target = Counter.start(system=actor_system)
         go = threading.Barrier(2)
-        stopper = threading.Thread(
-            target=lambda t=target, go=go: (go.wait(), actors.exit(t, "kill"))
-        )
+        stopper = threading.Thread(target=_exit_after, args=(go, target, "kill"))
         stopper.start()
         go.wait()
         mref = probe.monitor(target)
@@ -185,9 +188,7 @@ def test_link_racing_with_exit_always_propagates(actor_system: actors.ActorSyste
     for _ in range(200):
         target = Counter.start(system=actor_system)
         go = threading.Barrier(2)
-        killer = threading.Thread(
-            target=lambda t=target, go=go: (go.wait(), actors.exit(t, "boom"))
-        )
+        killer = threading.Thread(target=_exit_after, args=(go, target, "boom"))
         killer.start()
         go.wait()
         probe.link(target)
@@ -224,7 +225,7 @@ def test_dead_letter_counter_is_exact_under_contention(actor_system: actors.Acto
     ref = Counter.start(system=actor_system)
     actors.stop(ref)
 
-    _run_threads(lambda _: [actors.send(ref, i) for i in range(1000)])
+    _run_threads(lambda _: [actors.send(ref, i) for i in range(1000)])  # type: ignore[arg-type]
 
     assert THREADS * 1000 == actor_system.dead_letters
 
@@ -301,7 +302,7 @@ def test_one_busy_actor_does_not_starve_another(
     class Polite(actors.GenServer):
         def handle_info(self, message: Any) -> None:
             actor = busy._process.actor
-            actors.send(probe, ("busy handled so far", actor.handled if actor else -1))
+            actors.send(probe, ("busy handled so far", actor.handled if actor else -1))  # type: ignore[attr-defined]
 
     polite = Polite.start(system=system)
     actors.send(busy, "hold the worker")

@@ -280,7 +280,7 @@ def test_a_full_blocking_subscriber_misses_records_instead_of_making_the_caller_
         stuck = _Stuck.start(gate, entered, probe, system=actor_system)
         actors.send(stuck, "hold")
         assert entered.wait(5)
-        subscribe(actor_system, "logs:app:*", stuck)
+        subscribe(actor_system, "logs:app:*", stuck)  # type: ignore[arg-type]
         logs.subscribe("logs:app:*", probe, mailbox_limit=None)  # sees every record
         handler = integration.install_log_handler(actor_system, logger=app_logger, service="app")
 

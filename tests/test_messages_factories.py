@@ -558,10 +558,10 @@ def test_every_struct_carries_its_kind_tag_schema_and_instance(kind: str) -> Non
     assert cls is type(CASES[kind][1])
     if cls is not m.ProcessLifecycle:  # the core's class: its spec lives in the registry
         assert (spec.kind, spec.tag, spec.schema, spec.instance) == (
-            cls.KIND,  # type: ignore[union-attr]
-            cls.TAG,  # type: ignore[union-attr]
-            cls.SCHEMA,  # type: ignore[union-attr]
-            cls.INSTANCE,  # type: ignore[union-attr]
+            cls.KIND,
+            cls.TAG,
+            cls.SCHEMA,
+            cls.INSTANCE,
         )
 
 

@@ -133,10 +133,10 @@ def candidates(draw: st.DrawFn, system: actors.ActorSystem) -> tuple[str, Any, A
         return how, draw(mutate_wire(wire)), expected, wire
     if how == "object":
         field = draw(st.sampled_from(OBJECT_FIELDS))
-        return how, attrs.evolve(secure, **{field: draw(anything)}), expected, secure
+        return how, attrs.evolve(secure, **{field: draw(anything)}), expected, secure  # type: ignore[arg-type]
     if how == "legacy":
         mutated = list(legacy)
-        mutated[draw(st.integers(0, 2))] = draw(anything)
+        mutated[draw(st.integers(0, 2))] = draw(anything)  # type: ignore[call-overload]
         return how, tuple(mutated), expected, legacy
     if how == "other_key":
         forged = m.sign(

@@ -225,7 +225,7 @@ def test_a_changed_payload_field_breaks_the_signature(
     system: actors.ActorSystem, health: tuple[str, m.NodeHealth]
 ) -> None:
     secure = sign(health, system)
-    forged = attrs.evolve(secure, payload=attrs.evolve(health[1], status="unhealthy"))
+    forged = attrs.evolve(secure, payload=attrs.evolve(health[1], status="unhealthy"))  # type: ignore[misc]
 
     assert ("error", "invalid_signature") == m.validate_secure_message(forged, system=system)
 
@@ -576,7 +576,7 @@ def test_a_secret_never_shows_itself() -> None:
     with pytest.raises(TypeError, match="cannot be pickled"):
         pickle.dumps(secret)
     with pytest.raises(AttributeError, match="immutable"):
-        secret._value = b"x"  # type: ignore[attr-defined]
+        secret._value = b"x"
     with pytest.raises(ValueError, match="must not be empty"):
         m.Secret("")
 

@@ -169,7 +169,7 @@ def _three(probe: Probe, *, restart: str = "permanent", c_restart: str = "perman
 
 def _events_after(probe: Probe) -> list[tuple[str, str]]:
     """The ("terminated"/"started", tag) messages, in order, until quiet."""
-    seen = []
+    seen: list[Any] = []
     while True:
         try:
             message = probe.expect(

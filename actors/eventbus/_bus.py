@@ -413,7 +413,7 @@ class EventBus:
         before this call by this thread."""
         self._call(("sync",), timeout)
 
-    def on_listener_down(self, hook: Callable[[ListenerDown], None]) -> Callable[[], None]:
+    def on_listener_down(self, hook: Callable[[ListenerDown], object]) -> Callable[[], None]:
         """Call ``hook(report)`` whenever a listener actor exits while holding
         deliveries (they are marked skipped first). Returns a remover.
 
@@ -600,7 +600,7 @@ def metrics(*, system: actors.ActorSystem | None = None) -> EventBusMetrics:
 
 
 def on_listener_down(
-    hook: Callable[[ListenerDown], None], *, system: actors.ActorSystem | None = None
+    hook: Callable[[ListenerDown], object], *, system: actors.ActorSystem | None = None
 ) -> Callable[[], None]:
     """:meth:`EventBus.on_listener_down` on the system's bus."""
     return EventBus.of(system).on_listener_down(hook)

@@ -32,7 +32,7 @@ __all__ = ["EMPTY", "ListenerDownHook", "Registry", "Snapshot", "Subscription"]
 
 logger = logging.getLogger("actors.eventbus")
 
-ListenerDownHook = Callable[[ListenerDown], None]
+ListenerDownHook = Callable[[ListenerDown], object]
 
 
 @attrs.frozen(eq=False)

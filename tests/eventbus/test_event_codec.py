@@ -64,7 +64,7 @@ def test_duration_is_occurred_minus_initialized_or_zero() -> None:
 def test_data_is_copied_and_tuples_become_lists() -> None:
     data = {"user": {"roles": ("admin", "dev")}}
     event = Event("1", "t", data)
-    data["user"]["roles"] = ()
+    data["user"]["roles"] = ()  # type: ignore[assignment]
 
     assert {"user": {"roles": ["admin", "dev"]}} == event.data
 

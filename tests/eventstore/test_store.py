@@ -299,11 +299,11 @@ def test_bad_input_gets_a_clear_error_and_never_corrupts(store: EventStore, call
 
 def test_eventdata_checks_its_own_fields():
     with pytest.raises(TypeError, match=r"EventData\.type must be a str"):
-        EventData(7, {})  # type: ignore[arg-type]
+        EventData(7, {})
     with pytest.raises(ValueError, match="must not be empty"):
         EventData("", {})
     with pytest.raises(TypeError, match=r"EventData\.id"):
-        EventData("T", {}, id=12)  # type: ignore[arg-type]
+        EventData("T", {}, id=12)
     assert EventData("T", {}).id != EventData("T", {}).id
 
 
