@@ -54,6 +54,8 @@ class Dashboard(actors.GenServer):
                 return actors.NO_REPLY
             case ("render",):
                 return self.render()
+            case _:
+                return super().handle_call(request, caller)
 
     def _answer_waiting(self) -> None:
         for n, caller in [w for w in self.waiting if w[0] <= self.updates]:

@@ -35,6 +35,8 @@ class HealthDashboard(actors.GenServer):
         match request:
             case ("table",):
                 return dict(self.subscriptions), list(self.lifecycle)
+            case _:
+                return super().handle_call(request, caller)
 
 
 class Projection(actors.GenServer):

@@ -50,12 +50,20 @@ class IncidentResponder(actors.GenServer):
             actors.send(self.pager, ("page", line))
 
     def handle_call(self, request: Any, caller: actors.Caller) -> Any:
-        return list(self.timeline)
+        match request:
+            case "timeline":
+                return list(self.timeline)
+            case _:
+                return super().handle_call(request, caller)
 
 
 class Ingester(actors.GenServer):
     def handle_cast(self, request: Any) -> None:
-        raise RuntimeError("disk full")
+        match request:
+            case "write":
+                raise RuntimeError("disk full")
+            case _:
+                super().handle_cast(request)
 
 
 def main() -> None:

@@ -54,6 +54,8 @@ class MonitoringWorker(actors.GenServer):
             case ("report",):
                 busy = {key: total for key, total in self.totals.items() if total}
                 return busy, list(self.alerts)
+            case _:
+                return super().handle_call(request, caller)
 
     def _answer_waiting(self) -> None:
         for n, caller in [w for w in self.waiting if w[0] <= self.metrics_seen]:

@@ -34,7 +34,12 @@ class PerformanceMonitor(actors.GenServer):
                 self.traces += 1
 
     def handle_call(self, request: Any, caller: actors.Caller) -> Any:
-        return {name: mean(values) for name, values in self.latencies.items()}, self.traces
+        match request:
+            case "report":
+                averages = {name: mean(values) for name, values in self.latencies.items()}
+                return averages, self.traces
+            case _:
+                return super().handle_call(request, caller)
 
 
 def main() -> None:

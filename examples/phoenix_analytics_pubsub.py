@@ -66,7 +66,11 @@ class LiveRequests(actors.GenServer):
                 self.by_path[path] = self.by_path.get(path, 0) + 1
 
     def handle_call(self, request: Any, caller: actors.Caller) -> Any:
-        return dict(self.by_path)
+        match request:
+            case "counts":
+                return dict(self.by_path)
+            case _:
+                return super().handle_call(request, caller)
 
 
 def main() -> None:

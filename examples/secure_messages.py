@@ -52,6 +52,8 @@ class Receiver(actors.GenServer):
                 self.waiting.append((n, caller))
                 self._answer()
                 return actors.NO_REPLY
+            case _:
+                return super().handle_call(request, caller)
 
     def _answer(self) -> None:
         for n, caller in [w for w in self.waiting if w[0] <= len(self.received)]:

@@ -40,7 +40,11 @@ class SecurityOperationsCenter(actors.GenServer):
                 self.incidents.append(text)
 
     def handle_call(self, request: Any, caller: actors.Caller) -> Any:
-        return dict(self.failures), list(self.audit), list(self.incidents)
+        match request:
+            case "report":
+                return dict(self.failures), list(self.audit), list(self.incidents)
+            case _:
+                return super().handle_call(request, caller)
 
 
 def main() -> None:
