@@ -1,4 +1,4 @@
-"""The injectable clock (D6).
+"""The injectable clock.
 
 Everything in ``actors`` that reads time goes through the clock of its
 ``ActorSystem``: restart windows, backoff, timers, idle timeouts and
@@ -53,7 +53,11 @@ class SystemClock:
     ``time.monotonic`` is captured as a class attribute, which freezegun does
     not rewrite, so restart windows and timers keep working inside
     ``freeze_time()``; :meth:`now` calls ``datetime.now`` each time, so frozen
-    wall-clock time does show up in timestamps (reference §6).
+    wall-clock time does show up in timestamps. freezegun still freezes
+    ``time.monotonic`` for every other reader in every thread (pykka's
+    futures, :meth:`actors.testing.Probe.expect`'s deadline, the timeout
+    check of a call run inline), so use ``freeze_time(..., tick=True)``, and
+    :class:`ManualClock` for time that drives behaviour.
     """
 
     _monotonic = staticmethod(time.monotonic)

@@ -1,4 +1,4 @@
-"""GenServer: the class users subclass (D1).
+"""GenServer: the class users subclass.
 
 A GenServer is a :class:`pykka.Actor` built on pykka's documented extension
 points for actor types (``_create_actor_inbox``, ``_create_future``,
@@ -72,7 +72,7 @@ class GenServer(pykka.Actor):
     concurrently); with ``runtime="thread"`` all of them run in the actor's
     own thread. Either way a callback must not assume a particular thread.
 
-    An exception in *any* callback crashes the actor (D3): ``terminate`` runs
+    An exception in *any* callback crashes the actor (OTP, not pykka): ``terminate`` runs
     with the exception as reason, monitors get ``DOWN``, links get the exit
     signal, and a pending caller gets :class:`~actors.CallError`.
     """

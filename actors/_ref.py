@@ -4,7 +4,7 @@ A :class:`Ref` is a :class:`pykka.ActorRef` (so pykka's ``tell``, ``ask``,
 ``stop`` and ``proxy`` work on it) that also knows its process, its
 registered name and its actor system. It names one *incarnation*: a restarted
 child gets a new ref, so long-lived code addresses supervised actors by name
-(D4).
+or by a supervisor's stable handle (``supervision.handle``).
 """
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""ActorSystem: an isolated world of actors (D5).
+"""ActorSystem: an isolated world of actors.
 
 A system owns its registry of names, its worker pool, its timer thread, its
 clock, its lifecycle listeners and its dead-letter counter. Nothing is global

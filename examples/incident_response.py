@@ -1,9 +1,9 @@
-"""Incident Response consumer (architecture seed): every alert, subscription
+"""Incident Response consumer: every alert, subscription
 health and process lifecycle, correlated into incidents.
 
     python examples/incident_response.py
 
-Seed:
+In Elixir (a consumer pattern of ExESDB Gater's PubSub architecture guide):
     Phoenix.PubSub.subscribe(:ex_esdb_alerts, "system_alerts:*")
     Phoenix.PubSub.subscribe(:ex_esdb_health, "subscription_health:*")
     Phoenix.PubSub.subscribe(:ex_esdb_lifecycle, "process_lifecycle:*")

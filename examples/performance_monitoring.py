@@ -1,9 +1,9 @@
-"""Performance Monitoring consumer (architecture seed): subscription metrics
+"""Performance Monitoring consumer: subscription metrics
 and performance traces, aggregated per subscription.
 
     python examples/performance_monitoring.py
 
-Seed:
+In Elixir (a consumer pattern of ExESDB Gater's PubSub architecture guide):
     Phoenix.PubSub.subscribe(:ex_esdb_metrics, "subscription_metrics:*")
     Phoenix.PubSub.subscribe(:ex_esdb_diagnostics, "diagnostics:performance_trace")
 """

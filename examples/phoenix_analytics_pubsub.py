@@ -1,8 +1,8 @@
-"""A module-level facade like the seed's ``PhoenixAnalytics.Services.PubSub``.
+"""A module-level facade like PhoenixAnalytics' ``Services.PubSub``.
 
     python examples/phoenix_analytics_pubsub.py
 
-The seed wraps one Phoenix.PubSub server behind three functions: ``name()``
+That module wraps one Phoenix.PubSub server behind three functions: ``name()``
 returns the server's name, ``subscribe()`` subscribes the current process to
 the request topic, and ``broadcast(event)`` sends ``{:request_sent, event}``
 to every subscriber. The same shape in Python, on an ``actors.pubsub``
@@ -31,7 +31,7 @@ class RequestLog:
 
 
 def name() -> str:
-    """The name of the pub/sub instance (the seed's ``:pa_pubsub``)."""
+    """The name of the pub/sub instance (PhoenixAnalytics' ``:pa_pubsub``)."""
     return _NAME
 
 

@@ -15,7 +15,7 @@ the plain ``(tag, payload)`` tuple.
 
 The system runs on a ManualClock so "ten minutes later" takes no time.
 
-Seed:
+In Elixir (ExESDB's PubSub quick reference):
     secure_msg = PubSubSecurity.sign_message(message)
     case PubSubSecurity.validate_secure_message(secure_msg) do
       {:ok, original} -> handle(original)

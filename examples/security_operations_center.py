@@ -1,9 +1,9 @@
-"""Security Operations Center consumer (architecture seed): security events,
+"""Security Operations Center consumer: security events,
 the audit trail and critical alerts in one GenServer.
 
     python examples/security_operations_center.py
 
-Seed:
+In Elixir (a consumer pattern of ExESDB Gater's PubSub architecture guide):
     Phoenix.PubSub.subscribe(:ex_esdb_security, "security_events:*")
     Phoenix.PubSub.subscribe(:ex_esdb_audit, "audit_trail:*")
     Phoenix.PubSub.subscribe(:ex_esdb_alerts, "system_alerts:critical")

@@ -1,13 +1,14 @@
 """Periodic health and metrics broadcasters: supervised GenServers on the system clock.
 
-The original only had the two interval getters; no timer ever used them
-(reference §4.1). Here :class:`HealthBroadcaster` publishes this node's
+ExESDB's ``PubSubIntegration`` only had the two interval getters; no timer
+ever used them. Here :class:`HealthBroadcaster` publishes this node's
 health every ``health_broadcast_interval`` seconds and
 :class:`MetricsBroadcaster` the pub/sub instances' traffic every
 ``metrics_broadcast_interval`` seconds. Timers go through
 :func:`actors.send_after`, so a :class:`~actors.ManualClock` drives them in
 tests. Both skip publishing while the integration is disabled and never
-crash on a failed broadcast: it is logged and counted (D10).
+crash on a failed broadcast: it is logged and counted (broadcasting never
+breaks business logic).
 
 Add them to a tree with :func:`integration_children`, or start them under
 their own supervisor with :func:`start_broadcasters`.
