@@ -43,7 +43,8 @@ class Clock(Protocol):
         ...
 
     def on_advance(self, callback: Callable[[], None]) -> Callable[[], None]:
-        """Call ``callback`` whenever the clock jumps; returns an unsubscriber."""
+        """Call ``callback`` whenever the clock jumps (in the thread that moved
+        it); returns an unsubscriber."""
         ...
 
 
@@ -108,7 +109,12 @@ class ManualClock:
         return self._now
 
     def advance(self, seconds: float) -> None:
-        """Move the clock forward by ``seconds`` (never backwards)."""
+        """Move the clock forward by ``seconds`` (never backwards).
+
+        Returns once the timer thread has been told: timers that are due fire
+        in that thread right after, so wait for what they send (a probe's
+        ``expect``), not for ``advance`` itself.
+        """
         if not seconds >= 0:
             msg = f"ManualClock.advance() needs a non-negative number of seconds, got {seconds!r}"
             raise ValueError(msg)

@@ -105,6 +105,7 @@ class _Periodic(actors.GenServer):
     """
 
     def init(self, interval: float | None = None) -> None:
+        """Runs in the thread that starts it (in its own thread with ``runtime = "thread"``)."""
         self.interval = (
             self.configured_interval() if interval is None else check_interval(interval, "interval")
         )
@@ -113,9 +114,13 @@ class _Periodic(actors.GenServer):
         self._timer = actors.send_after(self.ref, _TICK, self.interval)
 
     def configured_interval(self) -> float:
+        """The interval from the system's configuration; called in ``init``."""
         raise NotImplementedError
 
     def broadcast_once(self) -> list[BroadcastResult]:
+        """Publish one round; called on each tick and on ``("broadcast_now",)``,
+        in the broadcaster's turn (a pool worker, or the caller's thread for
+        a call run inline)."""
         raise NotImplementedError
 
     def _arm(self) -> None:
@@ -145,6 +150,7 @@ class _Periodic(actors.GenServer):
         return results
 
     def handle_info(self, message: Any) -> None:
+        """Runs in a pool worker (its own thread with ``runtime = "thread"``)."""
         if message == _TICK:
             self._arm()
             self.ticks += 1
@@ -153,6 +159,8 @@ class _Periodic(actors.GenServer):
             super().handle_info(message)
 
     def handle_call(self, request: Any, caller: actors.Caller) -> Any:
+        """Runs in a pool worker or, when the actor is idle, in the caller's thread
+        (in its own thread with ``runtime = "thread"``)."""
         match request:
             case ("broadcast_now",):
                 return self._run()
@@ -163,6 +171,7 @@ class _Periodic(actors.GenServer):
         return super().handle_call(request, caller)
 
     def terminate(self, reason: Any) -> None:
+        """Runs in a pool worker (its own thread with ``runtime = "thread"``)."""
         actors.cancel_timer(self._timer)
 
 
@@ -192,6 +201,7 @@ class HealthBroadcaster(_Periodic):
     """
 
     def init(self, interval: float | None = None, topic: str = HEALTH_TOPIC) -> None:
+        """Runs in the thread that starts it (in its own thread with ``runtime = "thread"``)."""
         self.topic = topic
         super().init(interval)
 
@@ -279,6 +289,7 @@ class MetricsBroadcaster(_Periodic):
     """
 
     def init(self, interval: float | None = None) -> None:
+        """Runs in the thread that starts it (in its own thread with ``runtime = "thread"``)."""
         super().init(interval)
         self._window_start = self.system.clock.monotonic()
         self._last: dict[str, _Counts] = {
