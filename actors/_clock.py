@@ -55,8 +55,8 @@ class SystemClock:
     not rewrite, so restart windows and timers keep working inside
     ``freeze_time()``; :meth:`now` calls ``datetime.now`` each time, so frozen
     wall-clock time does show up in timestamps. freezegun still freezes
-    ``time.monotonic`` for every other reader in every thread (pykka's
-    futures, :meth:`actors.testing.Probe.expect`'s deadline, the timeout
+    ``time.monotonic`` for every other reader in every thread (plain pykka
+    actors' futures, :meth:`actors.testing.Probe.expect`'s deadline, the timeout
     check of a call run inline), so use ``freeze_time(..., tick=True)``, and
     :class:`ManualClock` for time that drives behaviour.
     """
