@@ -10,10 +10,10 @@ from __future__ import annotations
 
 import math
 import threading
-import time
 from typing import Any, Final
 
 from actors._blocking import check_can_block, waiting
+from actors._clock import real_monotonic
 from actors._current import resolve_system
 from actors._envelopes import Call, Caller
 from actors._errors import CallError, NoProcError, PoolExhausted
@@ -195,7 +195,7 @@ def _call_inline(
     its reply dropped, as a late reply is.
     """
     future = caller.future
-    started = time.monotonic() if wait is not None else 0.0
+    started = real_monotonic() if wait is not None else 0.0
     proc.queue.append(Call(request, caller))
     _inline.depth += 1
     try:
@@ -203,13 +203,13 @@ def _call_inline(
     finally:
         _inline.depth -= 1
     if future.done():
-        if wait is not None and time.monotonic() - started > wait:
+        if wait is not None and real_monotonic() - started > wait:
             proc.inline_calls = False  # it runs longer than its callers wait
             raise CallError("timeout", target, request)
         return future.get(timeout=0)
     # No reply yet (NO_REPLY, or an older message came first): wait for it.
     if wait is not None:
-        wait = max(0.0, wait - (time.monotonic() - started))
+        wait = max(0.0, wait - (real_monotonic() - started))
     if not future._wait(wait) and future.try_set_exception(CallError("timeout", target, request)):
         raise CallError("timeout", target, request)
     return future.get(timeout=0)

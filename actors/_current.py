@@ -1,4 +1,4 @@
-"""Which actor system an operation means when it is not told (D5).
+"""Which actor system an operation means when it is not told.
 
 One resolver for the whole library: an explicit ``system=`` argument, else
 the system of the actor whose callback is running, else the *current*

@@ -1,4 +1,4 @@
-"""ActorSystem: an isolated world of actors (D5).
+"""ActorSystem: an isolated world of actors.
 
 A system owns its registry of names, its worker pool, its timer thread, its
 clock, its lifecycle listeners and its dead-letter counter. Nothing is global
@@ -272,9 +272,14 @@ class ActorSystem:
     def add_lifecycle_listener(self, listener: LifecycleListener) -> Callable[[], None]:
         """Call ``listener(event)`` for every lifecycle event; returns a remover.
 
-        The listener runs synchronously in the thread where the event happens
-        (an actor's thread, a pool worker, a starting thread): keep it quick
-        and never let it block. Exceptions are logged and ignored.
+        The listener runs synchronously in the thread where the event happens:
+        ``started`` in the thread that ran ``init``; ``crashed`` in the one
+        that ran the failing callback; ``stopped`` in the actor's worker or
+        thread, or in the thread that stopped, signalled or killed it when
+        it was idle; supervisor events in the supervisor's; ``stalled`` in the
+        pool's watchdog thread. Keep it quick and never let it block or call
+        an actor. Exceptions (``BaseException`` included) are logged and
+        ignored.
         """
         if not callable(listener):
             msg = f"a lifecycle listener must be callable, got {type(listener).__name__}"

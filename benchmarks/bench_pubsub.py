@@ -17,10 +17,10 @@
 After every broadcast run the instance's books are checked against what the
 subscribers really handled: ``received + dropped + failed + rejected + dead
 == published x subscribers`` (``books_balance``). ``sent_equation`` is the
-stricter ``delivered + dropped + failed + rejected + dead == published x
-subscribers``; it cannot hold under ``drop_oldest`` with evictions, whose
-evicted messages are counted both as delivered (when they were queued) and
-as dropped (when taken back): ``sent_excess`` says by how much.
+instance's own identity, ``delivered + dropped + failed + rejected + dead ==
+published x subscribers``: it holds for every policy, ``drop_oldest``
+included, because taking a queued message back moves its count from
+delivered to dropped (``sent_excess`` shows any difference).
 """
 
 from __future__ import annotations

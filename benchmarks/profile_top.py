@@ -11,20 +11,25 @@ default), so a thread waiting on a lock does not count.
 from __future__ import annotations
 
 import argparse
+import os
 import re
 from collections import Counter
 
 _LINE = re.compile(r":\d+\)$")
 
 
+_REPO_ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__))) + os.sep
+
+
 def _function(frame: str) -> str:
     frame = _LINE.sub(")", frame.strip())
-    # Keep "name (package/module.py)": the path up to site-packages or the repo.
+    # Keep "name (package/module.py)": drop the path up to site-packages, the
+    # repository's root (where actors/ lives) or the standard library.
     match = re.match(r"(.*) \((.*)\)$", frame)
     if match is None:
         return frame
     name, path = match.groups()
-    for marker in ("site-packages/", "/work/wt/bench/", "lib/python3.11/"):
+    for marker in ("site-packages/", _REPO_ROOT, "lib/python3.11/"):
         if marker in path:
             path = path.split(marker, 1)[1]
     return f"{name} ({path})"

@@ -49,6 +49,8 @@ class MyDataStore(actors.GenServer):
         match request:
             case ("count",):
                 return self.db.execute("SELECT count(*) FROM archive").fetchone()[0]
+            case _:
+                return super().handle_call(request, caller)
 
     def terminate(self, reason: Any) -> None:
         self.db.close()

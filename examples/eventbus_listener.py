@@ -52,6 +52,8 @@ class MyEventListener(actors.GenServer):
         match request:
             case ("processed",):
                 return self.processed
+            case _:
+                return super().handle_call(request, caller)
 
 
 class Fragile(actors.GenServer):

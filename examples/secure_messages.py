@@ -15,7 +15,7 @@ the plain ``(tag, payload)`` tuple.
 
 The system runs on a ManualClock so "ten minutes later" takes no time.
 
-Seed:
+In Elixir (ExESDB's PubSub quick reference):
     secure_msg = PubSubSecurity.sign_message(message)
     case PubSubSecurity.validate_secure_message(secure_msg) do
       {:ok, original} -> handle(original)
@@ -52,6 +52,8 @@ class Receiver(actors.GenServer):
                 self.waiting.append((n, caller))
                 self._answer()
                 return actors.NO_REPLY
+            case _:
+                return super().handle_call(request, caller)
 
     def _answer(self) -> None:
         for n, caller in [w for w in self.waiting if w[0] <= len(self.received)]:

@@ -1,4 +1,4 @@
-"""OTP failure semantics (D3): crashes, call errors, start errors, kills."""
+"""OTP failure semantics: crashes, call errors, start errors, kills."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""PubSubIntegration helpers: the intended contract of reference §4.2.
+"""PubSubIntegration helpers: the contract ExESDB's own tests assert.
 
 Disabled gives ``"disabled"``, success ``"ok"``, failure ``("error", reason)``
 plus a "Failed to broadcast" warning; wrong arguments raise before anything

@@ -1,4 +1,4 @@
-"""Secure instances: signed messages from outside the process (D11)."""
+"""Secure instances: signed messages from outside the process (docs/messages.md)."""
 
 from __future__ import annotations
 

@@ -433,7 +433,10 @@ class Auditor(GenServer):
     # Messages ------------------------------------------------------------------------
 
     def handle_info(self, message: Any) -> None:
-        """Accept an event, or act on one of the auditor's own timers and notices."""
+        """Accept an event, or act on one of the auditor's own timers and notices.
+
+        Runs in the auditor's own thread.
+        """
         match message:
             case (str() as tag, payload) if tag == LIFECYCLE_TAG and isinstance(
                 payload, ProcessLifecycle
@@ -459,7 +462,10 @@ class Auditor(GenServer):
                 self._accept_other(message)
 
     def handle_call(self, request: Any, caller: Caller) -> Any:
-        """``("stats",)`` and ``("flush",)``; anything else gets an ``Error``."""
+        """``("stats",)`` and ``("flush",)``; anything else gets an ``Error``.
+
+        Runs in the auditor's own thread.
+        """
         match request:
             case ("stats",):
                 return self._stats()
@@ -472,7 +478,10 @@ class Auditor(GenServer):
     def terminate(self, reason: Any) -> None:
         """Write what is pending (once, without retrying), mark the run closed,
         then close the store. Runs on a supervisor's or the system's shutdown
-        too (the auditor traps exits), after the messages already queued."""
+        too (the auditor traps exits), after the messages already queued.
+
+        Runs in the auditor's own thread.
+        """
         self._cancel_flush()
         self._cancel_retry()
         detach, self._detach = self._detach, None

@@ -40,6 +40,7 @@ class MetricsPublisher(actors.GenServer):
     """See the module docstring. ``init(server, publish, interval)``."""
 
     def init(self, server: Any, publish: Callable[[EventBusMetrics], Any], interval: float) -> None:
+        """Runs in the thread that starts it (a supervisor's, for a child)."""
         self.server = server
         self.publish = publish
         self.interval = interval
@@ -70,6 +71,7 @@ class MetricsPublisher(actors.GenServer):
         return True
 
     def handle_info(self, message: Any) -> None:
+        """Runs in a pool worker."""
         if message == _TICK:
             self._arm()
             self.publish_once()
@@ -77,6 +79,7 @@ class MetricsPublisher(actors.GenServer):
             super().handle_info(message)
 
     def handle_call(self, request: Any, caller: actors.Caller) -> Any:
+        """Runs in a pool worker, or in the caller's thread when the actor is idle."""
         match request:
             case ("publish_now",):
                 return self.publish_once()
@@ -85,4 +88,5 @@ class MetricsPublisher(actors.GenServer):
         return super().handle_call(request, caller)
 
     def terminate(self, reason: Any) -> None:
+        """Runs in a pool worker, or in the thread of an inline call that ended it."""
         actors.cancel_timer(self._timer)

@@ -33,6 +33,8 @@ __all__ = ["EMPTY", "ListenerDownHook", "Registry", "Snapshot", "Subscription"]
 logger = logging.getLogger("actors.eventbus")
 
 ListenerDownHook = Callable[[ListenerDown], object]
+"""``hook(report)``: called in the bus actor's thread when a listener exits
+holding deliveries; it must be quick and never raise."""
 
 
 @attrs.frozen(eq=False)

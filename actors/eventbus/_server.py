@@ -99,7 +99,10 @@ class EventBusServer(actors.GenServer):
     runtime = "thread"
 
     def init(self, registry: Registry) -> None:
-        """Open (or, after a restart, take over) the store and reconcile."""
+        """Open (or, after a restart, take over) the store and reconcile.
+
+        Runs in the bus actor's own thread.
+        """
         self.trap_exits = True  # a supervisor's shutdown runs terminate: the batch is written
         self.registry = registry
         registry.incarnations += 1
@@ -195,7 +198,10 @@ class EventBusServer(actors.GenServer):
 
     def handle_call(self, request: Any, caller: actors.Caller) -> Any:
         """Requests from :mod:`actors.eventbus`'s functions; answers are
-        ``("ok", value)`` or ``("error", exception)``."""
+        ``("ok", value)`` or ``("error", exception)``.
+
+        Runs in the bus actor's own thread.
+        """
         match request:
             case ("notify", Event() as event):
                 return self._notify(event, caller)
@@ -209,7 +215,10 @@ class EventBusServer(actors.GenServer):
             return ("error", exc)
 
     def handle_cast(self, request: Any) -> None:
-        """``notify`` and marks that do not wait for the store."""
+        """``notify`` and marks that do not wait for the store.
+
+        Runs in the bus actor's own thread.
+        """
         match request:
             case ("notify", Event() as event):
                 self._notify(event, None)
@@ -219,7 +228,10 @@ class EventBusServer(actors.GenServer):
                 logger.warning("EventBus ignored an unknown cast: %r", request)
 
     def handle_info(self, message: Any) -> None:
-        """The flush message, and ``DOWN`` of monitored listener actors."""
+        """The flush message, and ``DOWN`` of monitored listener actors.
+
+        Runs in the bus actor's own thread.
+        """
         match message:
             case _Flush():
                 self._flush_sent = False
@@ -234,7 +246,10 @@ class EventBusServer(actors.GenServer):
 
     def terminate(self, reason: Any) -> None:
         """Write what is queued; close the store on a stop (not on a crash,
-        so the next incarnation can take an in-memory store over)."""
+        so the next incarnation can take an in-memory store over).
+
+        Runs in the bus actor's own thread.
+        """
         try:
             if self._events or self._marks:
                 self._retry_delay = None

@@ -55,6 +55,7 @@ class GaterAuditor(Auditor):
     """
 
     def init(self, path: str | os.PathLike[str] | None = None, **options: Any) -> None:
+        """Runs in the auditor's own thread."""
         self._subscribed: set[str] = set()
         self._held: deque[messages.SystemAlert] = deque(maxlen=HELD_ALERTS)
         options.setdefault("encode", encode_message)
@@ -67,7 +68,10 @@ class GaterAuditor(Auditor):
     def handle_call(self, request: Any, caller: actors.Caller) -> Any:
         """Also ``("connect",)``: subscribe to the instances that run now and
         send the alerts held until ``ex_esdb_alerts`` ran (see
-        :func:`connect_auditor`)."""
+        :func:`connect_auditor`).
+
+        Runs in the auditor's own thread.
+        """
         if request == ("connect",):
             for instance in _SUBSCRIBED:
                 self._subscribe(instance)
@@ -76,6 +80,7 @@ class GaterAuditor(Auditor):
         return super().handle_call(request, caller)
 
     def handle_info(self, message: Any) -> None:
+        """Runs in the auditor's own thread."""
         super().handle_info(message)
         match message:
             case (str() as tag, actors.ProcessLifecycle(event_type="started", name=name)) if (

@@ -1,13 +1,14 @@
 """Periodic health and metrics broadcasters: supervised GenServers on the system clock.
 
-The original only had the two interval getters; no timer ever used them
-(reference §4.1). Here :class:`HealthBroadcaster` publishes this node's
+ExESDB's ``PubSubIntegration`` only had the two interval getters; no timer
+ever used them. Here :class:`HealthBroadcaster` publishes this node's
 health every ``health_broadcast_interval`` seconds and
 :class:`MetricsBroadcaster` the pub/sub instances' traffic every
 ``metrics_broadcast_interval`` seconds. Timers go through
 :func:`actors.send_after`, so a :class:`~actors.ManualClock` drives them in
 tests. Both skip publishing while the integration is disabled and never
-crash on a failed broadcast: it is logged and counted (D10).
+crash on a failed broadcast: it is logged and counted (broadcasting never
+breaks business logic).
 
 Add them to a tree with :func:`integration_children`, or start them under
 their own supervisor with :func:`start_broadcasters`.
@@ -104,6 +105,7 @@ class _Periodic(actors.GenServer):
     """
 
     def init(self, interval: float | None = None) -> None:
+        """Runs in the thread that starts it (in its own thread with ``runtime = "thread"``)."""
         self.interval = (
             self.configured_interval() if interval is None else check_interval(interval, "interval")
         )
@@ -112,9 +114,13 @@ class _Periodic(actors.GenServer):
         self._timer = actors.send_after(self.ref, _TICK, self.interval)
 
     def configured_interval(self) -> float:
+        """The interval from the system's configuration; called in ``init``."""
         raise NotImplementedError
 
     def broadcast_once(self) -> list[BroadcastResult]:
+        """Publish one round; called on each tick and on ``("broadcast_now",)``,
+        in the broadcaster's turn (a pool worker, or the caller's thread for
+        a call run inline)."""
         raise NotImplementedError
 
     def _arm(self) -> None:
@@ -144,6 +150,7 @@ class _Periodic(actors.GenServer):
         return results
 
     def handle_info(self, message: Any) -> None:
+        """Runs in a pool worker (its own thread with ``runtime = "thread"``)."""
         if message == _TICK:
             self._arm()
             self.ticks += 1
@@ -152,6 +159,8 @@ class _Periodic(actors.GenServer):
             super().handle_info(message)
 
     def handle_call(self, request: Any, caller: actors.Caller) -> Any:
+        """Runs in a pool worker or, when the actor is idle, in the caller's thread
+        (in its own thread with ``runtime = "thread"``)."""
         match request:
             case ("broadcast_now",):
                 return self._run()
@@ -162,6 +171,7 @@ class _Periodic(actors.GenServer):
         return super().handle_call(request, caller)
 
     def terminate(self, reason: Any) -> None:
+        """Runs in a pool worker (its own thread with ``runtime = "thread"``)."""
         actors.cancel_timer(self._timer)
 
 
@@ -191,6 +201,7 @@ class HealthBroadcaster(_Periodic):
     """
 
     def init(self, interval: float | None = None, topic: str = HEALTH_TOPIC) -> None:
+        """Runs in the thread that starts it (in its own thread with ``runtime = "thread"``)."""
         self.topic = topic
         super().init(interval)
 
@@ -278,6 +289,7 @@ class MetricsBroadcaster(_Periodic):
     """
 
     def init(self, interval: float | None = None) -> None:
+        """Runs in the thread that starts it (in its own thread with ``runtime = "thread"``)."""
         super().init(interval)
         self._window_start = self.system.clock.monotonic()
         self._last: dict[str, _Counts] = {

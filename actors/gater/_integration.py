@@ -2,7 +2,7 @@
 
 Each helper builds one catalogue message from its arguments (mapped to the
 struct's fields by name) and broadcasts it as ``(struct.TAG, struct)`` on the
-instance and topic of reference §4::
+instance and topic ExESDB's ``PubSubIntegration`` uses::
 
     from actors.gater import integration
 
@@ -10,7 +10,9 @@ instance and topic of reference §4::
                                 {"node": "b@host"}, system=system)
     # "ok", "disabled", or ("error", reason)
 
-The contract (reference §4.2, "the intended contract"; DESIGN D10):
+The contract is the one ExESDB's own tests assert (its code breaks it in
+places: several helpers raise after the message was sent), so that
+broadcasting never breaks business logic:
 
 * the integration is disabled: ``"disabled"``, nothing is sent;
 * the broadcast succeeded: ``"ok"``;
@@ -26,10 +28,11 @@ The contract (reference §4.2, "the intended contract"; DESIGN D10):
 Helpers run in the caller's thread (any thread, an actor's callback
 included) and return once the message is in the subscribers' mailboxes.
 
-Switches and intervals live per actor system (D5): the state set by
+Switches and intervals live per actor system (systems are isolated): the state set by
 :func:`enable`/:func:`disable` is kept in ``system.extensions``; the defaults
-come from ``system.config``. Every function takes ``system=None``: the
-calling actor's system, else :func:`actors.default_system`.
+come from ``system.config``. Every function takes ``system=None``, resolved
+by :func:`actors.current_system` (the calling actor's system, else the
+innermost ``with ActorSystem()`` block's, else the default system).
 """
 
 from __future__ import annotations
@@ -285,7 +288,7 @@ def publish(system: actors.ActorSystem, prepared: Prepared) -> BroadcastResult:
                 state.count(prepared.operation, _SENT)
                 return "ok"
             reason = result.reason
-    except Exception as exc:  # D10: whatever fails below is reported, not raised
+    except Exception as exc:  # whatever fails below is reported, never raised
         reason = exc
     return fail(system, prepared.operation, reason, prepared.instance, prepared.topic)
 

@@ -92,7 +92,7 @@ class PubSubLogHandler(logging.Handler):
     The entry: ``level`` from :func:`log_level`; ``message`` is
     ``record.getMessage()``; ``module``, ``function``, ``line`` from the
     record; ``pid`` is the id of the actor that logged, if any; the
-    timestamp comes from the system clock (D6); ``metadata`` holds
+    timestamp comes from the system clock (``system.timestamp()``); ``metadata`` holds
     ``logger``, ``thread``, ``process`` and, when present, ``exception``
     (the formatted traceback) and ``stack``.
 

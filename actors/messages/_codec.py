@@ -174,7 +174,8 @@ def register_upgrade(kind: str, from_schema: int, fn: Upgrade) -> None:
     ``"schema"``) written with schema ``from_schema`` and returns them as
     schema ``from_schema + 1`` would have them. It must be pure: the same
     input always gives the same output. Decoding chains upgrades up to the
-    class's current schema.
+    class's current schema; ``fn`` runs in whichever thread decodes
+    (``from_dict``, ``from_json``, a verifier), so it must be thread-safe.
 
     Raises:
         ValueError: for an unknown kind, a schema that is not older than

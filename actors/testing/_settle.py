@@ -10,9 +10,9 @@ empty and no actor is running a callback, then looks once.
 from __future__ import annotations
 
 import threading
-import time
 from typing import TYPE_CHECKING, Final
 
+from actors._clock import real_monotonic
 from actors._server import ServerProcess
 
 if TYPE_CHECKING:
@@ -40,7 +40,7 @@ def settle(system: ActorSystem, timeout: float = 10.0) -> None:
         AssertionError: still busy after ``timeout`` real seconds; the
             message names the busy actors.
     """
-    deadline = time.monotonic() + timeout
+    deadline = real_monotonic() + timeout
     quiet = 0
     pause = threading.Event()
     while True:
@@ -51,7 +51,7 @@ def settle(system: ActorSystem, timeout: float = 10.0) -> None:
                 return
         else:
             quiet = 0
-        if time.monotonic() > deadline:
+        if real_monotonic() > deadline:
             names = ", ".join(str(p) for p in busy[:10])
             msg = f"actor system {system.name!r} did not settle within {timeout}s: busy {names}"
             raise AssertionError(msg)
