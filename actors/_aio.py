@@ -29,6 +29,7 @@ import itertools
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, TypeVar
 
+from actors import _tracing
 from actors._api import _check_timeout, _searched, cast, resolve, send
 from actors._blocking import waiting
 from actors._current import resolve_system
@@ -118,12 +119,25 @@ async def acall(
     waiter: asyncio.Future[None] = loop.create_future()
     future = _LoopReplyFuture(loop, waiter)
     caller = Caller(future, None if me is None else me.ref)
+    if _tracing.enabled and isinstance(proc, ServerProcess):
+        return await _traced_acall(proc, target, request, caller, wait, waiter)
     if isinstance(proc, ServerProcess):
         delivered = proc.push(Call(request, caller))
     else:
         delivered = proc.deliver_call(request, caller)
     if not delivered:
         raise CallError(NOPROC, target, request)
+    return await _reply(future, waiter, target, request, wait)
+
+
+async def _reply(
+    future: ReplyFuture[Any],
+    waiter: asyncio.Future[None],
+    target: Any,
+    request: Any,
+    wait: float | None,
+) -> Any:
+    loop = asyncio.get_running_loop()
     timer = None
     if wait is not None:
         timer = loop.call_later(wait, _time_out, future, target, request)
@@ -138,6 +152,28 @@ async def acall(
         if timer is not None:
             timer.cancel()
     return future.get(timeout=0)
+
+
+async def _traced_acall(
+    proc: ServerProcess,
+    target: Any,
+    request: Any,
+    caller: Caller,
+    wait: float | None,
+    waiter: asyncio.Future[None],
+) -> Any:
+    tracer = _tracing.installed() or _tracing._UNTRACED
+    token, carrier = tracer.start("call", proc, request)
+    error: BaseException | None = None
+    try:
+        if not proc.push(_tracing.Traced(Call(request, caller), carrier)):
+            raise CallError(NOPROC, target, request)
+        return await _reply(caller.future, waiter, target, request, wait)
+    except BaseException as exc:
+        error = exc
+        raise
+    finally:
+        tracer.end(token, error)
 
 
 def _time_out(future: ReplyFuture[Any], target: Any, request: Any) -> None:

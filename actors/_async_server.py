@@ -249,7 +249,7 @@ class AsyncServerProcess(ServerProcess):
 
     def take_loop(self, given: asyncio.AbstractEventLoop | None) -> None:
         """Choose the loop before ``init`` runs (the starting thread)."""
-        self._running: ConcurrentFuture[Any] | None = None
+        self._running: _Running | None = None
         if given is not None:
             self._loop = given
             self._system_loop: _SystemLoop | None = None
@@ -264,7 +264,9 @@ class AsyncServerProcess(ServerProcess):
 
     def run_coroutine(self, coro: Coroutine[Any, Any, Any]) -> Any:
         """Run ``coro`` on the loop as this actor and wait for its result
-        (the turn's thread; compensated on a pool worker)."""
+        (the turn's thread; compensated on a pool worker). The coroutine
+        runs in a copy of this thread's context, so context variables (the
+        current system, a trace span) carry over."""
         loop = self._loop
         if _running_loop() is loop:
             coro.close()
@@ -274,13 +276,16 @@ class AsyncServerProcess(ServerProcess):
                 "it with 'await actors.acall(...)' from that loop"
             )
             raise RuntimeError(msg)
-        running = asyncio.run_coroutine_threadsafe(_as_actor(self, coro), loop)
+        running = _Running(loop, _as_actor(self, coro), contextvars.copy_context())
         self._running = running
         try:
             with waiting():
-                return running.result()
+                ok, value = running.done.result()
         finally:
             self._running = None
+        if not ok:
+            raise value
+        return value
 
     def kill(self) -> None:
         running = getattr(self, "_running", None)
@@ -298,8 +303,62 @@ class AsyncServerProcess(ServerProcess):
         return done
 
 
-async def _as_actor(proc: Process, coro: Coroutine[Any, Any, Any]) -> Any:
-    return await _steps_as(proc, coro)
+class _Running:
+    """One coroutine callback submitted to the loop (``run_coroutine_threadsafe``
+    with a context of our choosing): ``done`` resolves to its outcome."""
+
+    def __init__(
+        self,
+        loop: asyncio.AbstractEventLoop,
+        coro: Coroutine[Any, Any, tuple[bool, Any]],
+        context: contextvars.Context,
+    ) -> None:
+        self.loop = loop
+        self.done: ConcurrentFuture[tuple[bool, Any]] = ConcurrentFuture()
+        self.task: asyncio.Task[tuple[bool, Any]] | None = None
+        self._coro = coro
+        self._context = context
+        loop.call_soon_threadsafe(self._start)
+
+    def _start(self) -> None:  # the loop's thread
+        if self.done.done():
+            self._coro.close()
+            return
+        self.task = self.loop.create_task(self._coro, context=self._context)
+        self.task.add_done_callback(self._finish)
+
+    def _finish(self, task: asyncio.Task[tuple[bool, Any]]) -> None:
+        if self.done.done():
+            return
+        if task.cancelled():
+            self.done.set_result((False, asyncio.CancelledError("the coroutine was cancelled")))
+        else:
+            self.done.set_result(task.result())
+
+    def cancel(self) -> None:
+        """Cancel the coroutine (any thread)."""
+        try:
+            self.loop.call_soon_threadsafe(self._cancel)
+        except RuntimeError:
+            pass  # the loop is closed: nothing runs any more
+
+    def _cancel(self) -> None:
+        if self.task is not None:
+            self.task.cancel()
+        elif not self.done.done():
+            self.done.set_result((False, asyncio.CancelledError("cancelled before it ran")))
+
+
+async def _as_actor(proc: Process, coro: Coroutine[Any, Any, Any]) -> tuple[bool, Any]:
+    """The callback's outcome as a value: a ``SystemExit`` or
+    ``KeyboardInterrupt`` from a callback must crash the actor, not escape
+    into the loop (asyncio re-raises those out of ``run_forever``)."""
+    try:
+        return True, await _steps_as(proc, coro)
+    except asyncio.CancelledError:
+        raise
+    except BaseException as exc:
+        return False, exc
 
 
 @types.coroutine
