@@ -12,6 +12,7 @@ from __future__ import annotations
 from importlib.metadata import PackageNotFoundError
 from importlib.metadata import version as _version
 
+from actors._aio import AsyncInbox, InboxClosed, acall, acast, arun_blocking, asend, astop
 from actors._api import (
     call,
     cancel_timer,
@@ -31,6 +32,7 @@ from actors._api import (
     unlink,
     whereis,
 )
+from actors._async_server import AsyncGenServer
 from actors._blocking import blocking
 from actors._clock import Clock, ManualClock, SystemClock
 from actors._current import current_system
@@ -68,11 +70,14 @@ __all__ = [
     "ActorError",
     "ActorSystem",
     "AlreadyStarted",
+    "AsyncGenServer",
+    "AsyncInbox",
     "CallError",
     "Caller",
     "Clock",
     "Error",
     "GenServer",
+    "InboxClosed",
     "ManualClock",
     "MonitorRef",
     "NoProcError",
@@ -85,6 +90,11 @@ __all__ = [
     "SystemStatistics",
     "TimerRef",
     "__version__",
+    "acall",
+    "acast",
+    "arun_blocking",
+    "asend",
+    "astop",
     "blocking",
     "call",
     "cancel_timer",

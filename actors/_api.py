@@ -12,6 +12,7 @@ import math
 import threading
 from typing import Any, Final
 
+from actors import _tracing
 from actors._blocking import check_can_block, waiting
 from actors._clock import real_monotonic
 from actors._current import resolve_system
@@ -156,6 +157,8 @@ def call(
     future: ReplyFuture[Any] = ReplyFuture()
     caller = Caller(future, None if me is None else me.ref)
     if isinstance(proc, ServerProcess):
+        if _tracing.enabled:
+            return _tracing.call(proc, target, request, caller, wait)
         if proc.inline_calls and _inline.depth < INLINE_CALL_DEPTH and proc.acquire():
             return _call_inline(proc, target, request, caller, wait)
         delivered = proc.push(Call(request, caller))
@@ -225,7 +228,7 @@ def cast(target: Any, request: Any, *, system: ActorSystem | None = None) -> Non
         NoProcError: no actor is registered under that name.
     """
     proc = _resolve_or_raise(target, system)
-    ok = proc.deliver_cast(request)
+    ok = _tracing.cast(proc, request) if _tracing.enabled else proc.deliver_cast(request)
     if not ok:
         proc.system.count_dead_letters()
 

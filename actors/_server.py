@@ -29,6 +29,7 @@ import threading
 from typing import TYPE_CHECKING, Any, Final
 
 from actors import _lifecycle as lifecycle
+from actors import _tracing
 from actors._envelopes import (
     IDLE_CHECK,
     Call,
@@ -371,6 +372,8 @@ class ServerProcess(Mailbox):
                             actor.handle_cast(message.request)
                         elif isinstance(message, Signal):
                             self._handle_signal(actor, message)
+                        elif cls is _tracing.TracedInfo:
+                            _tracing.handle_info(self, actor, message)
                         else:
                             actor.handle_info(message)
                         if self._attention and self._attend(actor):
@@ -458,6 +461,8 @@ class ServerProcess(Mailbox):
             actor.handle_continue(message.arg)
         elif cls is IdleCheck:
             self._idle_check(actor)
+        elif cls is _tracing.Traced:
+            _tracing.handle(self, actor, message)  # type: ignore[arg-type]
 
     # Idle timeout ----------------------------------------------------------------
 
@@ -618,6 +623,9 @@ class ServerProcess(Mailbox):
             except IndexError:
                 break
             cls = message.__class__
+            if cls is _tracing.Traced:
+                message = message.envelope  # a traced call fails like any call
+                cls = message.__class__
             if cls is Call:
                 _fail(message.caller.future, CallError(reason, self.ref, message.request))
             elif cls is StopRequest:

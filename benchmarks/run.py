@@ -37,6 +37,7 @@ MODULES = [
     "bench_messages",
     "bench_eventstore",
     "bench_eventbus",
+    "bench_aio",
 ]
 
 

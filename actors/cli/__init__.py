@@ -7,6 +7,7 @@
 * ``actors tree [--after S]``: the demo application's supervision tree.
 * ``actors events [PATH] [STREAM] [--json] [--follow]`` and
   ``actors subscriptions [PATH] [--replay-parked STREAM GROUP]``: an event store.
+* ``actors dashboard [--demo] [--port N] [--allow-actions]``: the web dashboard.
 * ``actors --version``.
 
 Bad arguments print one error line and exit with status 2; a missing,
@@ -131,6 +132,9 @@ def build_parser() -> argparse.ArgumentParser:
     from actors.cli._events_cmd import add_commands as add_event_commands
 
     add_event_commands(commands)
+    from actors.cli._dashboard_cmd import add_command as add_dashboard_command
+
+    add_dashboard_command(commands)
     return parser
 
 
@@ -162,6 +166,10 @@ def main(argv: Sequence[str] | None = None) -> int:
                 runs=args.runs,
                 out=out,
             )
+        if args.command == "dashboard":
+            from actors.cli._dashboard_cmd import run as run_dashboard
+
+            return run_dashboard(args, out)
         if args.command in ("events", "subscriptions"):
             from actors.cli._events_cmd import run as run_event_command
 

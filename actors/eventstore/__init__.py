@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from actors.eventstore._aio import AsyncEventSubscription, asubscribe
 from actors.eventstore._api import (
     ack,
     connect_to_persistent_subscription,
@@ -80,6 +81,7 @@ __all__ = [
     "AllSlice",
     "AppendResult",
     "AppendedListener",
+    "AsyncEventSubscription",
     "Backend",
     "CommitCallback",
     "DeleteResult",
@@ -118,6 +120,7 @@ __all__ = [
     "SubscriptionStats",
     "WrongExpectedVersion",
     "ack",
+    "asubscribe",
     "connect_to_persistent_subscription",
     "decode",
     "disconnect",

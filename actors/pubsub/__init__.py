@@ -27,6 +27,7 @@ from __future__ import annotations
 
 from actors.pubsub import instances
 from actors.pubsub._adapter import Adapter, LocalAdapter
+from actors.pubsub._aio import AsyncSubscription, asubscribe
 from actors.pubsub._api import (
     accept_external,
     broadcast,
@@ -51,6 +52,7 @@ from actors.pubsub._topics import InvalidTopic, pattern_matches
 __all__ = [
     "OVERFLOW_POLICIES",
     "Adapter",
+    "AsyncSubscription",
     "BroadcastError",
     "InstanceConfig",
     "InstanceStatistics",
@@ -63,6 +65,7 @@ __all__ = [
     "PubSubServer",
     "TopicStatistics",
     "accept_external",
+    "asubscribe",
     "broadcast",
     "broadcast_from",
     "broadcast_or_raise",
