@@ -9,7 +9,7 @@ import actors
 import supervision as sv
 from actors import gater, messages, pubsub
 from actors.audit import AuditLog, InMemoryAuditStore, flush
-from actors.pubsub import instances
+from actors.gater import instances
 from actors.testing import ANY, Probe
 from tests.supervised import Boom, Worker, exit_child, started
 

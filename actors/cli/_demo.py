@@ -21,8 +21,8 @@ import actors
 from actors.audit import AuditLog, AuditStoreError
 from actors.cli._app import CONSUMERS, start_app
 from actors.cli._render import Style, table
-from actors.gater import integration
-from actors.pubsub import InstanceStatistics, PubSubManager, instances
+from actors.gater import instances, integration
+from actors.pubsub import InstanceStatistics, PubSubManager
 
 __all__ = ["DEMO_CONFIG", "logs_to_pubsub", "quiet_logs", "run_demo"]
 

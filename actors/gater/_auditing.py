@@ -18,8 +18,8 @@ from typing import Any, Final
 import actors
 from actors import messages, pubsub
 from actors.audit import Auditor, encode_payload
+from actors.gater import instances
 from actors.gater._once import start_link_once
-from actors.pubsub import instances
 
 __all__ = ["AUDITOR_NAME", "GaterAuditor", "encode_message", "start_auditor"]
 

@@ -51,6 +51,9 @@ class InstanceStatistics:
         largest_mailbox: the deepest subscriber mailbox right now (consumer lag).
         per_topic: the same counters per topic.
         restarts: incarnations of the instance actor after the first.
+        forged: external messages the verifier refused (secure instances).
+        stalled: subscribers that had no room for ``block_timeout`` and
+            have not made room since (publishers do not wait for them).
     """
 
     name: str
@@ -69,6 +72,7 @@ class InstanceStatistics:
     per_topic: dict[str, TopicStatistics]
     restarts: int
     forged: int = 0
+    stalled: int = 0
 
 
 class InstanceCounters:
@@ -117,8 +121,8 @@ class InstanceCounters:
     def evicted(self, topic: str) -> None:
         """A message delivered earlier on ``topic`` was taken back by the
         ``drop_oldest`` policy: it now counts as dropped, not delivered, so
-        that published x subscribers == delivered + dropped + failed +
-        rejected + dead holds at every moment."""
+        that published x targets == delivered + dropped + failed + rejected
+        + dead holds at every moment, in total and per topic."""
         with self._lock:
             counts = self._counts(topic)
             counts[1] -= 1
