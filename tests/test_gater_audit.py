@@ -30,6 +30,7 @@ def test_the_tree_audits_a_supervised_worker_start_crash_restart_and_give_up(
     exit_child(started(probe, "w"), Boom("second"))
     probe.expect(("DOWN", ANY, "process", sup, "shutdown"))
 
+    gater.Relay.of(actor_system).flush()  # lifecycle events reach the bus through the relay
     flush(gater.AUDITOR_NAME, system=actor_system)
 
     with AuditLog.open(path) as log:

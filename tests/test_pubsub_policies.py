@@ -328,3 +328,27 @@ def test_block_never_loses_a_message_silently(actor_system_factory: Any, steps: 
             handled.append(message[1])
         assert [n for n in published if n not in missed_by_held] == handled
         assert published == fast.flush()
+
+
+def test_an_error_result_still_counts_every_outcome(
+    actor_system: actors.ActorSystem, held: Any
+) -> None:
+    """The soak found it: a broadcast that was rejected somewhere did not
+    report the subscribers it found dead, so results and books disagreed."""
+    ref, _ = held
+    bus = _bus(actor_system, "every_outcome", mailbox_limit=1, overflow="reject")
+    gone = Probe(actor_system)
+    bus.subscribe(TOPIC, ref)
+    bus.subscribe(TOPIC, gone, mailbox_limit=None)
+    bus.broadcast(TOPIC, 1)  # fills the held subscriber's mailbox
+    assert bus.sync()
+    proc = bus.ref._process  # type: ignore[union-attr]
+    assert proc.acquire()  # the instance cannot clean the exited one up meanwhile
+    try:
+        gone.close()
+        result = bus.broadcast(TOPIC, 2)
+    finally:
+        if proc.release():
+            proc.submit()
+
+    assert Error("mailbox_full", delivered=0, rejected=1, dead=1, undelivered=(ref,)) == result

@@ -13,10 +13,14 @@ Guarantees:
 
 * ``post`` never waits and never raises;
 * every posted message is relayed, in order, or counted: ``overflowed``
-  (the queue was full), ``abandoned`` (still queued when the relay stopped),
-  or ``direct`` (no relay was running: broadcast at once in the poster's
-  thread with ``wait=False``, so a full blocking subscriber misses it and the
-  instance counts it as dropped);
+  (the queue was full) or ``direct`` (no relay was running: broadcast at
+  once in the poster's thread with ``wait=False``, so a full blocking
+  subscriber misses it and the instance counts it as dropped);
+* a stopping relay broadcasts what is still queued with ``wait=False``
+  (``drained``) instead of abandoning it, so its stop never waits and an
+  unbounded subscriber (the auditor) still gets everything; if it was
+  killed instead, the next poster does that before its own message;
+* :meth:`Relay.flush` waits until everything posted before is broadcast;
 * an overflow is logged at once and reported as a ``SystemAlert`` on
   ``ex_esdb_alerts`` topic ``"pubsub_relay"`` by the relay when it next runs;
 * a relayed broadcast that fails is counted (``failed``) and left to the
@@ -26,6 +30,7 @@ Guarantees:
 
 from __future__ import annotations
 
+import collections
 import logging
 import threading
 from typing import Any, Final
@@ -35,7 +40,7 @@ import attrs
 import actors
 from actors import messages
 from actors.gater import instances
-from actors.lowlevel import DELIVERED, Process, current_process, resolve_system
+from actors.lowlevel import Process, current_process, resolve_system
 from actors.pubsub import PubSubManager
 
 __all__ = [
@@ -56,7 +61,7 @@ RELAY_TOPIC: Final = "pubsub_relay"
 """The ``ex_esdb_alerts`` topic overflow reports go to."""
 
 _EXTENSION: Final = "actors.gater.relay"
-_TAG: Final = "actors.gater.relay"
+_WAKE: Final = ("actors.gater.relay.wake",)
 
 
 @attrs.frozen
@@ -69,7 +74,9 @@ class RelayStatistics:
         failed: relayed broadcasts that returned an ``Error``.
         overflowed: messages refused because the queue was full.
         direct: messages broadcast in the poster's thread (no relay running).
-        abandoned: messages still queued when a relay incarnation stopped.
+        drained: queued messages broadcast with ``wait=False`` because the
+            relay stopped before relaying them: by the stopping relay, or
+            (if it was killed) by the next poster, before its own message.
         pending: messages queued right now.
         limit: the queue's bound.
     """
@@ -79,26 +86,33 @@ class RelayStatistics:
     failed: int
     overflowed: int
     direct: int
-    abandoned: int
+    drained: int
     pending: int
     limit: int
 
 
+_Item = tuple[str, str, Any, bool]
+"""(instance, topic, message, local)"""
+
+
 class Relay:
-    """The relay of one actor system: the poster's side, and the counters
-    (which outlive a restart of the relay actor). Thread-safe."""
+    """The relay of one actor system: the queue, the poster's side, and the
+    counters, which all outlive a restart of the relay actor. Thread-safe."""
 
     def __init__(self, system: actors.ActorSystem) -> None:
         self.system = system
         self.limit = RELAY_LIMIT
         self._proc: Process | None = None
+        self._queue: collections.deque[_Item] = collections.deque()
+        self._woken = False  # a wake-up is in the actor's mailbox
         self._lock = threading.Lock()
         self.posted = self.relayed = self.failed = 0
-        self.overflowed = self.direct = self.abandoned = 0
+        self.overflowed = self.direct = self.drained = 0
         self._unreported = 0
 
     @classmethod
     def of(cls, system: actors.ActorSystem | None = None) -> Relay:
+        """The relay of ``system`` (created on first use)."""
         system = resolve_system(system)
         relay = system.extensions.get(_EXTENSION)
         if relay is None:
@@ -114,37 +128,60 @@ class Relay:
         """Have ``message`` broadcast on ``instance``/``topic`` (``local``:
         this node only) by the relay. Runs in the caller's thread; never
         waits, never raises. Returns whether the relay queued it."""
-        item = (_TAG, instance, topic, message, local)
-        proc = self._proc
         try:
-            if proc is not None and proc.offer(item, self.limit) is DELIVERED:
-                with self._lock:
-                    self.posted += 1
-                return True
-            if proc is not None and proc.alive:
-                self._overflow(instance, topic)
-                return False
+            queued = wake = first_overflow = False
+            orphans: list[_Item] = []
             with self._lock:
-                self.direct += 1
-            self._broadcast(instance, topic, message, local, wait=False)
+                proc = self._proc
+                if proc is None or not proc.alive:
+                    proc = None
+                    self.direct += 1
+                    # Left by a relay that was killed mid-queue: first, in order.
+                    orphans = list(self._queue)
+                    self._queue.clear()
+                    self.drained += len(orphans)
+                elif len(self._queue) < self.limit:
+                    self._queue.append((instance, topic, message, local))
+                    self.posted += 1
+                    queued, wake = True, not self._woken
+                    self._woken = True
+                else:
+                    self.overflowed += 1
+                    self._unreported += 1
+                    first_overflow = self._unreported == 1
+            if proc is None:
+                for item in orphans:
+                    self._relay(item, wait=False)
+                self._broadcast(instance, topic, message, local, wait=False)
+            elif wake:
+                proc.deliver(_WAKE)  # unbounded, and one at a time
+            elif first_overflow:
+                logger.error(
+                    "relay: queue full (%d messages); a message for %s %r was not relayed "
+                    "(counted; reported on %s when the relay catches up)",
+                    self.limit,
+                    instance,
+                    topic,
+                    instances.ALERTS,
+                )
+            return queued
         except Exception:
             logger.exception("relay: posting to %s %r failed", instance, topic)
-        return False
+            return False
 
-    def _overflow(self, instance: str, topic: str) -> None:
-        with self._lock:
-            self.overflowed += 1
-            self._unreported += 1
-            first = self._unreported == 1
-        if first:
-            logger.error(
-                "relay: queue full (%d messages); a message for %s %r was not relayed "
-                "(counted; reported on %s when the relay catches up)",
-                self.limit,
-                instance,
-                topic,
-                instances.ALERTS,
-            )
+    def flush(self, timeout: float = 10.0) -> RelayStatistics:
+        """Wait until the relay has broadcast everything posted before (and
+        reported any overflow); returns the statistics then. Without a
+        running relay, the statistics at once.
+
+        Raises:
+            CallError: the relay did not finish within ``timeout``.
+        """
+        proc = self._proc
+        if proc is None or not proc.alive:
+            return self.statistics()
+        stats: RelayStatistics = actors.call(proc.ref, ("flush",), timeout=timeout)
+        return stats
 
     def _broadcast(
         self, instance: str, topic: str, message: Any, local: bool, *, wait: bool = True
@@ -157,8 +194,6 @@ class Relay:
         return bool(handle.broadcast(topic, message, wait=wait))
 
     def statistics(self) -> RelayStatistics:
-        proc = self._proc
-        pending = proc.queue_len() if proc is not None and proc.alive else 0
         with self._lock:
             return RelayStatistics(
                 self.posted,
@@ -166,32 +201,64 @@ class Relay:
                 self.failed,
                 self.overflowed,
                 self.direct,
-                self.abandoned,
-                pending,
+                self.drained,
+                len(self._queue),
                 self.limit,
             )
 
     # The relay actor's side ----------------------------------------------------------
 
     def attach(self, proc: Process, limit: int) -> None:
-        self.limit = limit
-        self._proc = proc
+        with self._lock:
+            self.limit = limit
+            self._proc = proc
+            self._woken = bool(self._queue)
+        if self._queue:
+            proc.deliver(_WAKE)  # left by an incarnation that crashed
 
     def detach(self, proc: Process) -> None:
-        left = proc.queue_len()
+        """The relay actor stops: what it has not relayed yet is broadcast
+        now, with ``wait=False``, so the stop never waits for a subscriber."""
         with self._lock:
             if self._proc is proc:
                 self._proc = None
-            self.abandoned += left
-        if left:
-            logger.warning("relay: stopped with %d message(s) not relayed", left)
+        while (item := self._pop()) is not None:
+            self._relay(item, wait=False)
+            with self._lock:
+                self.drained += 1
+        self.report_overflow()
 
-    def relay(self, instance: str, topic: str, message: Any, local: bool) -> None:
-        ok = self._broadcast(instance, topic, message, local)
+    def _pop(self) -> _Item | None:
+        with self._lock:
+            if self._queue:
+                return self._queue.popleft()
+            self._woken = False
+            return None
+
+    def _relay(self, item: _Item, *, wait: bool = True) -> None:
+        instance, topic, message, local = item
+        ok = self._broadcast(instance, topic, message, local, wait=wait)
         with self._lock:
             self.relayed += 1
             if not ok:
                 self.failed += 1
+
+    def drain(self, batch: int | None) -> bool:
+        """Relay up to ``batch`` queued messages (all with ``None``); returns
+        whether more are queued (the relay actor's thread)."""
+        done = 0
+        proc = self._proc
+        while batch is None or done < batch:
+            if proc is None or not proc.alive:
+                return False  # killed while relaying: posters take the rest over
+            item = self._pop()
+            if item is None:
+                self.report_overflow()
+                return False
+            self._relay(item)
+            done += 1
+        self.report_overflow()
+        return True
 
     def report_overflow(self) -> None:
         """Tell ``ex_esdb_alerts`` about messages refused since the last report."""
@@ -210,6 +277,11 @@ class Relay:
             system=self.system,
         )
         self._broadcast(instances.ALERTS, RELAY_TOPIC, (alert.TAG, alert), False)
+
+
+BATCH: Final = 256
+"""Messages the relay broadcasts per turn before it lets other requests
+(a stop, a flush, statistics) in."""
 
 
 class RelayServer(actors.GenServer):
@@ -231,12 +303,9 @@ class RelayServer(actors.GenServer):
 
     def handle_info(self, message: Any) -> None:
         match message:
-            case (str() as tag, str() as instance, str() as topic, payload, bool() as local) if (
-                tag == _TAG
-            ):
-                self.relay.report_overflow()
-                self.relay.relay(instance, topic, payload, local)
-                self.relay.report_overflow()
+            case (str() as tag,) if tag == _WAKE[0]:
+                if self.relay.drain(BATCH):
+                    self.proc.deliver(_WAKE)  # the rest after whatever else is queued
             case ("EXIT", _, _):
                 pass  # our parent's exit is handled by the core
             case _:
@@ -244,6 +313,9 @@ class RelayServer(actors.GenServer):
 
     def handle_call(self, request: Any, caller: actors.Caller) -> Any:
         match request:
+            case ("flush",):
+                self.relay.drain(None)
+                return self.relay.statistics()
             case ("statistics",):
                 return self.relay.statistics()
         return super().handle_call(request, caller)

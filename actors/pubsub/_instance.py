@@ -41,7 +41,7 @@ from actors.pubsub._errors import NoInstance
 from actors.pubsub._hooks import InstanceHooks, SubscriberStalled
 from actors.pubsub._recent import RecentBroadcasts
 from actors.pubsub._stats import InstanceCounters, InstanceStatistics
-from actors.pubsub._table import Subscription, SubscriptionTable, Targets
+from actors.pubsub._table import Policy, Subscription, SubscriptionTable, Targets
 from actors.pubsub._topics import InvalidTopic, validate_pattern, validate_subscription
 
 __all__ = ["PubSub", "PubSubServer"]
@@ -266,7 +266,9 @@ class PubSub:
         """Send ``message`` to this node's subscribers of ``topic``.
 
         Returns ``Ok(delivered=n)`` (plus ``dropped=``/``dead=`` counts when
-        non-zero), or an ``Error`` whose details say what was not delivered:
+        non-zero), or an ``Error`` whose details count every outcome
+        (``delivered``, and ``dropped``/``dead`` when non-zero) and say what
+        was not delivered:
         ``Error("timeout", delivered=, failed=, undelivered=(refs...))`` if a
         ``block`` subscriber had no room within ``block_timeout`` (or is
         stalled), ``Error("mailbox_full", delivered=, rejected=,
@@ -338,8 +340,10 @@ class PubSub:
         Every subscriber with room gets the message in one pass; the few
         without room are then handled by their policy (so a ``block`` wait
         delays nobody else's delivery). Per delivery the pass costs one
-        ``len()`` and one mailbox append: ~0.2 us, against ~0.27 us for
-        ``actors.send`` (which resolves its target first).
+        ``len()`` and one mailbox append, nothing allocated: measured with
+        the consumers held, 0.19 us against 0.23 us for ``actors.send`` to
+        the same actor at 1,000 subscribers (0.8x), 0.95-1.05x at 10,000,
+        where memory traffic dominates both.
         """
         if targets is None:
             targets = self.table.targets(topic)
@@ -348,8 +352,8 @@ class PubSub:
             if pushes is not None:
                 # Nothing bounded, nothing stalled: a push each.
                 dead = 0
-                for push in pushes:
-                    if not push(message):
+                for push, proc in pushes:
+                    if not push(proc, message):
                         dead += 1
                 if dead:
                     return self._tally(topic, len(pushes), (), dead)
@@ -358,17 +362,17 @@ class PubSub:
             plan = targets.plan
             stalled = targets.stalled
         else:
-            plan = tuple(entry for entry in targets.plan if entry[3].proc is not exclude)
-            stalled = tuple(sub for sub in targets.stalled if sub.proc is not exclude)
+            plan = tuple(entry for entry in targets.plan if entry[1] is not exclude)
+            stalled = tuple(entry for entry in targets.stalled if entry[0] is not exclude)
         if targets.evicting:
             self._recent.remember(message, self, topic)
-        missed: list[Subscription] | None = None
-        for push, queue, limit, sub in plan:
-            if len(queue) < limit and push(message):
+        missed: list[tuple[Process, Policy]] | None = None
+        for push, proc, queue, limit, policy in plan:
+            if len(queue) < limit and push(proc, message):
                 continue
             if missed is None:
                 missed = []
-            missed.append(sub)
+            missed.append((proc, policy))
         if missed is None and not stalled:
             self.counters.delivered(topic, len(plan))
             return delivered_ok(len(plan))
@@ -379,26 +383,26 @@ class PubSub:
         topic: str,
         message: Any,
         total: int,
-        missed: list[Subscription] | tuple[()],
-        stalled: tuple[Subscription, ...],
+        missed: list[tuple[Process, Policy]] | tuple[()],
+        stalled: tuple[tuple[Process, Policy], ...],
         wait: bool,
     ) -> Ok | Error:
         """Apply each policy to the subscriptions the first pass could not
         deliver to (full or exited), then book and report the broadcast."""
-        outcomes: list[tuple[Subscription, str]] = []
+        outcomes: list[tuple[Process, str]] = []
         deadline: float | None = None
-        for sub in missed:
-            outcome, deadline = self._overflow(sub, topic, message, deadline, wait)
-            outcomes.append((sub, outcome))
-        for sub in stalled:
-            outcomes.append((sub, self._stalled_offer(sub, topic, message)))
+        for proc, policy in missed:
+            outcome, deadline = self._overflow(proc, policy, topic, message, deadline, wait)
+            outcomes.append((proc, outcome))
+        for proc, policy in stalled:
+            outcomes.append((proc, self._stalled_offer(proc, policy, topic, message)))
         return self._tally(topic, total, outcomes, 0)
 
     def _tally(
         self,
         topic: str,
         total: int,
-        outcomes: list[tuple[Subscription, str]] | tuple[()],
+        outcomes: list[tuple[Process, str]] | tuple[()],
         extra_dead: int,
     ) -> Ok | Error:
         """Book one broadcast: ``total`` targets, of which ``outcomes`` went
@@ -408,7 +412,7 @@ class PubSub:
         dead = extra_dead
         failed: list[Any] = []
         rejected: list[Any] = []
-        for sub, outcome in outcomes:
+        for proc, outcome in outcomes:
             if outcome is DELIVERED:
                 delivered += 1
             elif outcome is REPLACED:
@@ -417,25 +421,35 @@ class PubSub:
             elif outcome is DROPPED:
                 dropped += 1
             elif outcome is TIMEOUT:
-                failed.append(sub.ref)
+                failed.append(proc.ref)
             elif outcome is REJECTED:
-                rejected.append(sub.ref)
+                rejected.append(proc.ref)
             else:
                 dead += 1
         if dropped or failed or rejected or dead:
             self.counters.record(topic, delivered, dropped, len(failed), len(rejected), dead)
         else:
             self.counters.delivered(topic, delivered)
+        extra: dict[str, int] = {}
+        if dropped or replaced:
+            extra["dropped"] = dropped + replaced
+        if dead:
+            extra["dead"] = dead
         if rejected or failed:
             undelivered = (*failed, *rejected)
             if rejected:
                 logger.warning(
                     "pub/sub %s: %d full mailbox(es) rejected %r", self.name, len(rejected), topic
                 )
-                details: dict[str, Any] = {"delivered": delivered, "rejected": len(rejected)}
                 if failed:
-                    details["failed"] = len(failed)
-                return Error("mailbox_full", **details, undelivered=undelivered)
+                    extra["failed"] = len(failed)
+                return Error(
+                    "mailbox_full",
+                    delivered=delivered,
+                    rejected=len(rejected),
+                    **extra,
+                    undelivered=undelivered,
+                )
             logger.warning(
                 "pub/sub %s: %d subscriber(s) of %r had no room within block_timeout",
                 self.name,
@@ -443,97 +457,103 @@ class PubSub:
                 topic,
             )
             return Error(
-                "timeout", delivered=delivered, failed=len(failed), undelivered=undelivered
+                "timeout", delivered=delivered, failed=len(failed), **extra, undelivered=undelivered
             )
-        if dropped or replaced or dead:
-            result: dict[str, int] = {"dropped": dropped + replaced} if dropped or replaced else {}
-            if dead:
-                result["dead"] = dead
-            return Ok(delivered=delivered, **result)
+        if extra:
+            return Ok(delivered=delivered, **extra)
         return delivered_ok(delivered)
 
     def _overflow(
-        self, sub: Subscription, topic: str, message: Any, deadline: float | None, wait: bool
+        self,
+        proc: Process,
+        policy: Policy,
+        topic: str,
+        message: Any,
+        deadline: float | None,
+        wait: bool,
     ) -> tuple[str, float | None]:
         """A subscription the first pass could not deliver to: full, or its
         subscriber exited. Apply its policy."""
-        policy = sub.overflow
-        if policy == "block":
-            outcome = sub.offer(message, sub.limit)  # room by now, or exited?
+        overflow = policy.overflow
+        limit = policy.limit
+        if overflow == "block":
+            outcome = proc.offer(message, limit)  # room by now, or exited?
             if outcome is not FULL:
                 return outcome, deadline
             if not wait:
                 return DROPPED, deadline  # the publisher asked never to wait
-            if sub.proc in self._stalled:
-                return self._stalled_offer(sub, topic, message), deadline
+            if proc in self._stalled:
+                return self._stalled_offer(proc, policy, topic, message), deadline
             # One deadline for the whole broadcast: block_timeout bounds how
             # long the publisher waits in all, not per full subscriber.
             now = time.monotonic()
             if deadline is None:
-                deadline = now + sub.block_timeout
-            outcome = sub.offer(message, sub.limit, "block", max(0.0, deadline - now))
+                deadline = now + policy.block_timeout
+            outcome = proc.offer(message, limit, "block", max(0.0, deadline - now))
             if outcome is TIMEOUT:
-                self._stall(sub, topic)
+                self._stall(proc, policy, topic)
             return outcome, deadline
-        if policy == "drop_oldest":
+        if overflow == "drop_oldest":
             evictable, evicted = self._recent.evictor(self, self.counters.evicted)
-            outcome = sub.offer(
-                message, sub.limit, "drop_oldest", evictable=evictable, on_evict=evicted
+            outcome = proc.offer(
+                message, limit, "drop_oldest", evictable=evictable, on_evict=evicted
             )
             return outcome, deadline
-        return sub.offer(message, sub.limit, policy), deadline
+        return proc.offer(message, limit, overflow), deadline
 
     # Stalled subscribers ----------------------------------------------------------
 
-    def _stall(self, sub: Subscription, topic: str) -> None:
+    def _stall(self, proc: Process, policy: Policy, topic: str) -> None:
         """A ``block`` subscriber had no room for ``block_timeout``: from now
         on publishers do not wait for it until it has room again."""
         with self._stall_lock:
-            if sub.proc in self._stalled:
-                self._stalled[sub.proc][0] += 1
+            if proc in self._stalled:
+                self._stalled[proc][0] += 1
                 return
-            self._stalled[sub.proc] = [1]
+            self._stalled[proc] = [1]
         self.table.invalidate()
         logger.warning(
             "pub/sub %s: subscriber %s stalled on %r (%d queued, limit %d)",
             self.name,
-            sub.proc,
+            proc,
             topic,
-            sub.proc.queue_len(),
-            sub.limit,
+            proc.queue_len(),
+            policy.limit,
         )
-        self._report_stall(sub, topic, recovered=False, missed=0)
+        self._report_stall(proc, policy, topic, recovered=False, missed=0)
 
-    def _stalled_offer(self, sub: Subscription, topic: str, message: Any) -> str:
+    def _stalled_offer(self, proc: Process, policy: Policy, topic: str, message: Any) -> str:
         """Deliver to a stalled subscriber if it has room (it then recovers),
         else fail at once: its publishers wait no more."""
-        outcome = sub.offer(message, sub.limit)
+        outcome = proc.offer(message, policy.limit)
         if outcome is FULL:
             with self._stall_lock:
-                counts = self._stalled.get(sub.proc)
+                counts = self._stalled.get(proc)
                 if counts is not None:
                     counts[0] += 1
             return TIMEOUT
         with self._stall_lock:
-            counts = self._stalled.pop(sub.proc, None)
+            counts = self._stalled.pop(proc, None)
         if counts is not None:
             self.table.invalidate()
             if outcome is DELIVERED:
                 logger.warning(
                     "pub/sub %s: subscriber %s recovered after missing %d message(s)",
                     self.name,
-                    sub.proc,
+                    proc,
                     counts[0],
                 )
-                self._report_stall(sub, topic, recovered=True, missed=counts[0])
+                self._report_stall(proc, policy, topic, recovered=True, missed=counts[0])
         return outcome
 
-    def _report_stall(self, sub: Subscription, topic: str, *, recovered: bool, missed: int) -> None:
+    def _report_stall(
+        self, proc: Process, policy: Policy, topic: str, *, recovered: bool, missed: int
+    ) -> None:
         hook = self.hooks.on_stall
         if hook is None:
             return
         report = SubscriberStalled(
-            self.name, topic, sub.ref, sub.proc.queue_len(), sub.limit, recovered, missed
+            self.name, topic, proc.ref, proc.queue_len(), policy.limit, recovered, missed
         )
         try:
             hook(report)

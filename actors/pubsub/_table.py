@@ -20,7 +20,7 @@ from typing import Any, Final
 from actors.lowlevel import Process
 from actors.pubsub._topics import PatternTrie, is_pattern, validate_topic
 
-__all__ = ["Subscription", "SubscriptionTable", "Targets"]
+__all__ = ["Policy", "Subscription", "SubscriptionTable", "Targets"]
 
 CACHE_LIMIT: Final = 50_000
 """Distinct topics whose targets are cached before the cache starts over."""
@@ -29,13 +29,46 @@ _NO_QUEUE: Final[tuple[()]] = ()
 """The depth an unbounded subscription is checked against: always 0."""
 
 
+class Policy:
+    """A subscription's delivery policy, shared by every subscription with
+    the same one (:meth:`of`), so the broadcast loop touches one hot object
+    instead of each subscription's own."""
+
+    __slots__ = ("block_timeout", "limit", "overflow")
+
+    def __init__(self, overflow: str, limit: int, block_timeout: float) -> None:
+        self.overflow = overflow
+        self.limit = limit
+        self.block_timeout = block_timeout
+
+    @classmethod
+    def of(cls, overflow: str, limit: int, block_timeout: float) -> Policy:
+        key = (overflow, limit, block_timeout)
+        with _POLICY_LOCK:
+            policy = _POLICIES.get(key)
+            if policy is None:
+                if len(_POLICIES) >= CACHE_LIMIT:
+                    _POLICIES.clear()
+                policy = _POLICIES[key] = cls(overflow, limit, block_timeout)
+            return policy
+
+    def __repr__(self) -> str:
+        return f"<Policy {self.overflow} limit={self.limit} block_timeout={self.block_timeout}>"
+
+
+_POLICIES: dict[tuple[str, int, float], Policy] = {}
+_POLICY_LOCK = threading.Lock()
+
+
 class Subscription:
     """One subscription: a subscriber, a topic or pattern, and its policy.
 
     ``offer`` is the subscriber's bounded-delivery entry point
-    (:meth:`~actors.lowlevel.Process.offer`); ``push`` appends to its mailbox
-    without a bound; ``queue`` is what the broadcast loop measures the depth
-    of (an empty tuple when nothing is bounded).
+    (:meth:`~actors.lowlevel.Process.offer`); ``push(proc, message)``
+    appends to its mailbox without a bound (the class's function, shared by
+    every subscriber of that class: one object fewer to touch per delivery
+    than a bound method); ``queue`` is what the broadcast loop measures the
+    depth of (an empty tuple when nothing is bounded).
     """
 
     __slots__ = (
@@ -46,6 +79,7 @@ class Subscription:
         "metadata",
         "offer",
         "overflow",
+        "policy",
         "proc",
         "push",
         "queue",
@@ -66,7 +100,8 @@ class Subscription:
         self.overflow = overflow
         self.block_timeout = block_timeout
         # A GenServer's push is its mailbox append; probes deliver.
-        push: Callable[[Any], bool] = getattr(proc, "push", proc.deliver)
+        kind = type(proc)
+        push: Callable[[Any, Any], bool] = getattr(kind, "push", kind.deliver)
         self.push = push
         self.offer: Callable[..., str] = proc.offer
         # TODO(lowlevel): the mailbox deque of a GenServer process, read
@@ -76,6 +111,7 @@ class Subscription:
         self.bounded = limit is not None and queue is not None
         self.queue: Any = queue if self.bounded else _NO_QUEUE
         self.limit = limit if limit is not None and self.bounded else 1
+        self.policy = Policy.of(overflow, self.limit, block_timeout)
 
     @property
     def ref(self) -> Any:
@@ -90,12 +126,16 @@ class Targets:
 
     Attributes:
         subs: every subscription a broadcast on the topic reaches.
-        pushes: their push functions when none is bounded and none stalled
-            (the loop is then one call per subscriber), else ``None``.
-        plan: ``(push, queue, limit, subscription)`` per subscription that is
-            not stalled: the loop delivers while ``len(queue) < limit``.
-        stalled: subscriptions whose subscriber is stalled (see
-            :meth:`PubSub.dispatch`): each broadcast checks them for room.
+        pushes: ``(push, process)`` per subscription when none is bounded
+            and none stalled (the loop is then one call per subscriber),
+            else ``None``.
+        plan: ``(push, process, queue, limit, policy)`` per subscription
+            that is not stalled: the loop delivers while ``len(queue) <
+            limit``. Nothing in an entry is particular to the subscription
+            object, which the loop therefore never touches.
+        stalled: ``(process, policy)`` of the subscriptions whose subscriber
+            is stalled (see :meth:`PubSub.dispatch`): each broadcast checks
+            them for room.
         evicting: some subscription drops the oldest message, so the
             broadcast's message must be remembered to be recognised later.
     """
@@ -104,13 +144,14 @@ class Targets:
 
     def __init__(self, subs: tuple[Subscription, ...], stalled: Container[Process]) -> None:
         self.subs = subs
-        self.stalled = tuple(
+        held = tuple(
             sub for sub in subs if sub.bounded and sub.overflow == "block" and sub.proc in stalled
         )
-        moving = tuple(sub for sub in subs if sub not in self.stalled) if self.stalled else subs
-        self.plan = tuple((sub.push, sub.queue, sub.limit, sub) for sub in moving)
-        self.pushes: tuple[Callable[[Any], bool], ...] | None = (
-            tuple(sub.push for sub in subs)
+        self.stalled = tuple((sub.proc, sub.policy) for sub in held)
+        moving = tuple(sub for sub in subs if sub not in held) if held else subs
+        self.plan = tuple((sub.push, sub.proc, sub.queue, sub.limit, sub.policy) for sub in moving)
+        self.pushes: tuple[tuple[Callable[[Any, Any], bool], Process], ...] | None = (
+            tuple((sub.push, sub.proc) for sub in subs)
             if not self.stalled and not any(sub.bounded for sub in subs)
             else None
         )
@@ -126,8 +167,11 @@ class SubscriptionTable:
 
     def __init__(self, stalled: Container[Process] = frozenset()) -> None:
         self._lock = threading.Lock()
-        self._exact: dict[str, list[Subscription]] = {}
-        self._patterns: list[Subscription] = []  # wildcard and regex
+        # Insertion-ordered dicts used as ordered sets: removing one of
+        # 10,000 subscriptions costs O(1), not a list scan (10,000 exiting
+        # subscribers were 50 million comparisons in the instance actor).
+        self._exact: dict[str, dict[Subscription, None]] = {}
+        self._patterns: dict[Subscription, None] = {}  # wildcard and regex
         self._by_proc: dict[Process, list[Subscription]] = {}
         self.cache: dict[str, Targets] = {}
         """Read without the lock by publishers: ``cache.get(topic)``."""
@@ -212,10 +256,10 @@ class SubscriptionTable:
         with self._lock:
             key = sub.key
             if isinstance(key, str) and not is_pattern(key):
-                self._exact.setdefault(key, []).append(sub)
+                self._exact.setdefault(key, {})[sub] = None
                 self.cache.pop(key, None)
             else:
-                self._patterns.append(sub)
+                self._patterns[sub] = None
                 self._trie = None
                 self.cache.clear()
             subs = self._by_proc.get(sub.proc)
@@ -257,12 +301,12 @@ class SubscriptionTable:
         if isinstance(key, str) and not is_pattern(key):
             entries = self._exact.get(key)
             if entries is not None:
-                entries.remove(sub)
+                entries.pop(sub, None)
                 if not entries:
                     del self._exact[key]
             self.cache.pop(key, None)
         else:
-            self._patterns.remove(sub)
+            self._patterns.pop(sub, None)
             self._trie = None
             self.cache.clear()
 
