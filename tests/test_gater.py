@@ -1,4 +1,4 @@
-"""The gater tree: mirrors the original ExESDB Gater suite (reference §7)."""
+"""The gater tree: mirrors the original ExESDB Gater test suite."""
 
 from __future__ import annotations
 
@@ -152,7 +152,7 @@ def test_usage_patterns_deliver_the_event_unchanged(
     assert (tag, event) == probe.receive()
 
 
-def test_consumer_patterns_from_the_architecture_seed_use_wildcards(
+def test_consumer_patterns_from_the_architecture_document_use_wildcards(
     actor_system: actors.ActorSystem, tree: Any, probe: Probe
 ) -> None:
     pubsub.subscribe(instances.HEALTH, "subscription_health:*", probe, system=actor_system)

@@ -1,4 +1,4 @@
-"""Topic patterns (D8): the trie agrees with the reference semantics."""
+"""Topic patterns: the trie agrees with an independent statement of their semantics."""
 
 from __future__ import annotations
 
@@ -20,7 +20,7 @@ patterns = st.lists(st.one_of(segments, st.just("*")), min_size=1, max_size=5).m
 
 
 def _reference(pattern: str, topic: str) -> bool:
-    """An independent statement of D8, by regular expression."""
+    """The pattern rules, stated independently, by regular expression."""
     parts = pattern.split(":")
     regex = ""
     for i, part in enumerate(parts):
@@ -63,7 +63,7 @@ def test_the_trie_finds_exactly_the_matching_patterns(chosen: list[str], topic: 
         ("*", "anything:at:all", True),
     ],
 )
-def test_examples_from_the_seeds(pattern: str, topic: str, expected: bool) -> None:
+def test_examples_from_the_gater_documentation(pattern: str, topic: str, expected: bool) -> None:
     assert expected == pattern_matches(pattern, topic)
 
 

@@ -99,6 +99,18 @@ class InstanceCounters:
             counts = self._topics.setdefault(key, [0, 0, 0, 0, 0, 0])
         return counts
 
+    @property
+    def lock(self) -> threading.Lock:
+        """Held for every change (the broadcast loop increments a topic's
+        :meth:`counts_for` list under it directly)."""
+        return self._lock
+
+    def counts_for(self, topic: str) -> list[int]:
+        """The live counters of ``topic``: published, delivered, dropped,
+        failed, rejected, dead. Change them only under :attr:`lock`."""
+        with self._lock:
+            return self._counts(topic)
+
     def delivered(self, topic: str, delivered: int) -> None:
         """The common case: a broadcast that dropped and failed nothing."""
         with self._lock:

@@ -140,7 +140,7 @@ class Targets:
             broadcast's message must be remembered to be recognised later.
     """
 
-    __slots__ = ("evicting", "plan", "pushes", "stalled", "subs")
+    __slots__ = ("counts", "evicting", "plan", "pushes", "stalled", "subs")
 
     def __init__(self, subs: tuple[Subscription, ...], stalled: Container[Process]) -> None:
         self.subs = subs
@@ -156,6 +156,8 @@ class Targets:
             else None
         )
         self.evicting = any(sub.bounded and sub.overflow == "drop_oldest" for sub in subs)
+        self.counts: list[int] | None = None
+        """The topic's live counters, fetched by the first broadcast."""
 
 
 class SubscriptionTable:
