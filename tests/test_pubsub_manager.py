@@ -18,9 +18,11 @@ def _restarted(events: Probe, name: str, first: actors.Ref[Any]) -> None:
     """Wait until an incarnation after ``first`` of the actor registered as
     ``name`` has started."""
     events.expect(
-        lambda e: isinstance(e, actors.ProcessLifecycle)
-        and (e.event_type, e.name) == ("started", name)
-        and e.actor_id != first.id,
+        lambda e: (
+            isinstance(e, actors.ProcessLifecycle)
+            and (e.event_type, e.name) == ("started", name)
+            and e.actor_id != first.id
+        ),
         timeout=5,
     )
 
@@ -228,3 +230,36 @@ def test_subscribing_while_the_instance_actor_dies_never_raises(
     subscribers[0].close()  # the new incarnation watches it: cleaned up
     assert bus.sync()
     assert 7 * 50 == bus.statistics().subscriptions
+
+
+def test_a_subscribe_in_flight_when_the_instance_is_killed_still_succeeds(
+    actor_system: actors.ActorSystem, probe: Probe
+) -> None:
+    """Issue #11, deterministically: the subscribe was a call queued to the
+    instance actor, and killing the actor failed it with CallError("killed").
+    Subscribing no longer calls it."""
+    bus = PubSubManager.of(actor_system).ensure("killed_mid_call")
+    first = bus.ref
+    assert first is not None
+    assert bus.sync()
+    proc = first._process
+    assert proc.acquire()  # the instance actor runs nothing meanwhile
+    outcome: list[Any] = []
+
+    def subscribe() -> None:
+        try:
+            bus.subscribe("t", probe)
+            outcome.append("ok")
+        except Exception as exc:  # the test reports any
+            outcome.append(exc)
+
+    subscriber = threading.Thread(target=subscribe)
+    subscriber.start()
+    subscriber.join(0.5)  # before: still waiting for the instance's reply
+    actors.exit(first, "kill")
+    if proc.release():
+        proc.submit()
+    subscriber.join(10)
+
+    assert ["ok"] == outcome
+    assert Ok(delivered=1) == bus.broadcast("t", "subscribed")
