@@ -278,6 +278,7 @@ class AsyncServerProcess(ServerProcess):
             raise RuntimeError(msg)
         running = _Running(loop, _as_actor(self, coro), contextvars.copy_context())
         self._running = running
+        running.submit()
         try:
             with waiting():
                 ok, value = running.done.result()
@@ -318,7 +319,11 @@ class _Running:
         self.task: asyncio.Task[tuple[bool, Any]] | None = None
         self._coro = coro
         self._context = context
-        loop.call_soon_threadsafe(self._start)
+
+    def submit(self) -> None:
+        """Hand the coroutine to the loop (after the owner can see ``self``,
+        so a kill arriving as soon as it starts finds it to cancel)."""
+        self.loop.call_soon_threadsafe(self._start)
 
     def _start(self) -> None:  # the loop's thread
         if self.done.done():

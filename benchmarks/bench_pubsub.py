@@ -35,7 +35,8 @@ from _harness import Latch, Record, Tally, median, per_second
 
 import actors
 from actors import gater, pubsub
-from actors.pubsub import PubSubManager, instances
+from actors.gater import instances
+from actors.pubsub import PubSubManager
 
 DELIVERIES = 500_000
 SIZES = (10, 1_000, 10_000)

@@ -72,7 +72,7 @@ def _broadcast(name: str | None, seconds: float, n: int = 10_000) -> str:
     from bench_pubsub import Counter, _arm, _topic
 
     from actors import gater, pubsub
-    from actors.pubsub import instances
+    from actors.gater import instances
 
     with actors.ActorSystem() as system:
         gater.start(system, audit=False, broadcasters=False)

@@ -21,8 +21,7 @@ from typing import Any
 import actors
 import supervision as sv
 from actors import gater, pubsub
-from actors.gater import integration
-from actors.pubsub import instances
+from actors.gater import instances, integration
 
 
 class Dashboard(actors.GenServer):

@@ -16,7 +16,7 @@ from typing import Any
 import actors
 import supervision as sv
 from actors import gater, pubsub
-from actors.pubsub import instances
+from actors.gater import instances
 from actors.testing import Probe
 
 

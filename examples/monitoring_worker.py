@@ -22,8 +22,7 @@ from typing import Any
 
 import actors
 from actors import gater, pubsub
-from actors.gater import integration
-from actors.pubsub import instances
+from actors.gater import instances, integration
 
 
 class MonitoringWorker(actors.GenServer):

@@ -16,7 +16,7 @@ from typing import Any
 
 import actors
 from actors import gater, pubsub
-from actors.pubsub import instances
+from actors.gater import instances
 
 
 class PerformanceMonitor(actors.GenServer):

@@ -29,7 +29,8 @@ from typing import Any
 
 import actors
 from actors import gater, messages, pubsub
-from actors.pubsub import PubSubManager, instances
+from actors.gater import instances
+from actors.pubsub import PubSubManager
 
 SECRET = "a-long-random-secret-from-your-vault-at-least-64-bytes-like-phoenix-wants"
 

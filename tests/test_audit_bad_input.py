@@ -27,7 +27,7 @@ from actors.audit import (
     bounded_payload,
     flush,
 )
-from actors.pubsub import instances
+from actors.gater import instances
 
 T0 = datetime(2026, 1, 1, tzinfo=UTC)
 BAD_NAME = os.fsdecode(b"report-\xff.csv")  # a file name decoded with surrogateescape

@@ -12,7 +12,7 @@ import actors
 import supervision as sv
 from actors import gater, pubsub
 from actors.audit import Auditor, InMemoryAuditStore, attach, flush, stats
-from actors.pubsub import instances
+from actors.gater import instances
 from actors.testing import ANY, Probe
 
 

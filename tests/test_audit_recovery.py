@@ -17,7 +17,8 @@ import pytest
 import actors
 from actors import gater, pubsub
 from actors.audit import AuditLog, Auditor, SqliteAuditStore, flush, move_aside, stats
-from actors.pubsub import PubSubManager, instances
+from actors.gater import instances
+from actors.pubsub import PubSubManager
 from actors.testing import ANY, Probe
 
 T0 = datetime(2026, 1, 1, tzinfo=UTC)

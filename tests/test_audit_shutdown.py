@@ -16,8 +16,7 @@ import actors
 import supervision as sv
 from actors import gater, pubsub
 from actors.audit import AuditLog, Auditor, SqliteAuditStore, flush, run_id_of, stats
-from actors.gater import integration
-from actors.pubsub import instances
+from actors.gater import instances, integration
 from actors.testing import Probe
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -9,7 +9,7 @@ import actors
 import supervision as sv
 from actors import gater, messages, pubsub
 from actors.audit import AuditLog, InMemoryAuditStore, flush
-from actors.pubsub import instances
+from actors.gater import instances
 from actors.testing import ANY, Probe
 from tests.supervised import Boom, Worker, exit_child, started
 
@@ -30,6 +30,7 @@ def test_the_tree_audits_a_supervised_worker_start_crash_restart_and_give_up(
     exit_child(started(probe, "w"), Boom("second"))
     probe.expect(("DOWN", ANY, "process", sup, "shutdown"))
 
+    gater.Relay.of(actor_system).flush()  # lifecycle events reach the bus through the relay
     flush(gater.AUDITOR_NAME, system=actor_system)
 
     with AuditLog.open(path) as log:

@@ -10,8 +10,7 @@ import pytest
 import actors
 import supervision as sv
 from actors import gater, messages, pubsub
-from actors.gater import integration
-from actors.pubsub import instances
+from actors.gater import instances, integration
 from actors.testing import ANY, Probe, settle
 
 HEALTH = integration.HEALTH_BROADCASTER_NAME
@@ -432,4 +431,4 @@ def test_gater_broadcasters_false_leaves_them_out(actor_system: actors.ActorSyst
 
     assert actors.whereis(HEALTH, actor_system) is None
     assert actors.whereis(METRICS, actor_system) is None
-    assert 10 == len(sv.which_children(tree))
+    assert 11 == len(sv.which_children(tree))  # the ten instances and the relay

@@ -16,8 +16,8 @@ import pytest
 
 import actors
 from actors import Error, gater, messages, pubsub
-from actors.gater import integration
-from actors.pubsub import PubSub, PubSubManager, instances
+from actors.gater import instances, integration
+from actors.pubsub import PubSub, PubSubManager
 from actors.testing import ANY, Probe, settle
 
 Helper = Callable[..., Any]

@@ -12,8 +12,8 @@ import pytest
 
 import actors
 from actors import gater, messages, pubsub
-from actors.gater import integration
-from actors.pubsub import PubSub, PubSubManager, instances
+from actors.gater import instances, integration
+from actors.pubsub import PubSub, PubSubManager
 from actors.testing import ANY, Probe, settle
 
 _names = itertools.count(1)

@@ -756,6 +756,6 @@ def test_tags_and_kinds_lead_back_to_their_struct() -> None:
 
 
 def test_the_instance_names_are_those_of_the_pub_sub_layer() -> None:
-    from actors.pubsub import instances
+    from actors.gater import instances
 
     assert instances.ALL == m.ALL_INSTANCES

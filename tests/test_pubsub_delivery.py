@@ -109,16 +109,12 @@ def test_subscriptions_of_an_exited_subscriber_disappear(
     probe.monitor(listener)
     probe.expect(("DOWN", ANY, "process", listener, RuntimeError))
 
-    # The instance's cleanup is a message behind the DOWN; a call flushes it.
-    assert [] == _subscribers_when_cleaned(bus, TOPIC)
+    # The instance's cleanup is a message behind the DOWN; sync() flushes it.
+    assert bus.sync()
+    assert [] == bus.subscribers(TOPIC)
     assert 2 == bus.statistics().dead_cleaned
     bus.subscribe(TOPIC, probe)
     assert Ok(delivered=1) == bus.broadcast(TOPIC, "later broadcasts still work")
-
-
-def _subscribers_when_cleaned(bus: PubSub, topic: str) -> list[Any]:
-    bus.unsubscribe("flush-barrier", Probe(bus.system))  # a call: queued after the DOWN
-    return bus.subscribers(topic)
 
 
 def test_a_dead_subscriber_still_in_the_table_is_skipped_and_counted(
@@ -140,6 +136,7 @@ def test_a_dead_subscriber_still_in_the_table_is_skipped_and_counted(
 @contextlib.contextmanager
 def _suspended(bus: PubSub) -> Iterator[None]:
     """Hold the instance actor's scheduling lock: it runs nothing meanwhile."""
+    assert bus.sync()  # it is idle now (the subscribers' watch requests handled)
     ref = bus.ref
     assert ref is not None
     proc = ref._process
@@ -151,23 +148,40 @@ def _suspended(bus: PubSub) -> Iterator[None]:
             proc.submit()
 
 
-def test_topics_are_validated_at_subscribe_time(bus: PubSub, probe: Probe) -> None:
-    for bad, error in [
+@pytest.mark.parametrize(
+    ("bad", "error"),
+    [
         ("", "must not be empty"),
         (42, "must be a str"),
         ("a::*", "empty segment"),
         ("a:b*:*", "must be a whole segment"),
-    ]:
-        with pytest.raises(pubsub.InvalidTopic, match=error):
-            bus.subscribe(bad, probe)  # type: ignore[arg-type]
+        # Issue #11: these were accepted as exact topics that match nothing.
+        ("subscription_health*", "'\\*' must be a whole segment"),
+        ("a:**", "'\\*' must be a whole segment"),
+        ("a:b*:c", "'\\*' must be a whole segment"),
+        ("a::b", "empty segment"),
+        (":a", "empty segment"),
+        ("a:", "empty segment"),
+    ],
+)
+def test_topics_are_validated_at_subscribe_time(
+    bus: PubSub, probe: Probe, bad: Any, error: str
+) -> None:
+    with pytest.raises(pubsub.InvalidTopic, match=error):
+        bus.subscribe(bad, probe)
+
+    assert [] == bus.table.all_subscriptions()
+
+
+def test_subscribe_names_the_other_mistakes(bus: PubSub, probe: Probe) -> None:
     with pytest.raises(pubsub.InvalidTopic, match="from a str"):
         bus.subscribe(subscriber=probe, pattern=re.compile(b"bytes"))  # type: ignore[arg-type]
-    bus.subscribe("a:b*:c", probe)  # no '*' segment: an exact topic with a literal '*'
-    assert Ok(delivered=1) == bus.broadcast("a:b*:c", "literal")
     with pytest.raises(pubsub.InvalidTopic, match="exactly one of topic or pattern"):
         bus.subscribe(TOPIC, probe, pattern=re.compile("x"))
     with pytest.raises(ValueError, match="outside an actor needs subscriber="):
         bus.subscribe(TOPIC)
+    bus.subscribe(subscriber=probe, pattern=re.compile(r"subscription_health.*"))
+    assert Ok(delivered=1) == bus.broadcast("subscription_health_x", "partial match")
 
 
 def test_broadcast_reports_bad_topics_and_missing_instances_without_raising(
@@ -175,6 +189,10 @@ def test_broadcast_reports_bad_topics_and_missing_instances_without_raising(
 ) -> None:
     assert Error("invalid_topic", topic="a:*") == bus.broadcast("a:*", "x")
     assert Error("invalid_topic", topic="") == bus.broadcast("", "x")
+    assert Error("invalid_topic", topic="a::b") == bus.broadcast("a::b", "x")
+    assert Error("invalid_topic", topic="a:b*") == bus.broadcast("a:b*", "x")
+    assert Error("invalid_topic", topic=["a"]) == bus.broadcast(["a"], "x")  # type: ignore[arg-type]
+    assert Error("invalid_topic", topic=7) == bus.broadcast(7, "x")  # type: ignore[arg-type]
     assert Error("no_instance") == pubsub.broadcast(
         "never-started", TOPIC, "x", system=actor_system
     )
@@ -299,3 +317,22 @@ def test_publish_rate_keeps_a_bounded_history_under_many_readers(
 
     assert len(bus.counters._samples) <= RATE_SAMPLES + 2
     assert 100.0 == pytest.approx(bus.statistics().publish_rate, rel=0.1)
+
+
+def test_unsubscribing_a_subscriber_that_has_exited_is_fine(
+    actor_system: actors.ActorSystem, bus: PubSub
+) -> None:
+    """Issue #11: this raised NoProcError ('cannot subscribe...'); Phoenix
+    returns ok."""
+    gone = Probe(actor_system)
+    bus.subscribe(TOPIC, gone)
+    bus.subscribe("other", gone)
+    with _suspended(bus):  # its DOWN is not handled yet: still in the table
+        gone.close()
+        removed = bus.unsubscribe(TOPIC, gone)
+
+    assert 1 == removed
+    assert 0 == bus.unsubscribe(TOPIC, gone)
+    assert 0 == bus.unsubscribe(TOPIC, "a_name_nobody_holds")
+    assert bus.sync()
+    assert [] == bus.table.all_subscriptions()

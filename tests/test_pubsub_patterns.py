@@ -24,7 +24,7 @@ patterns = st.lists(st.one_of(segments, st.just("*")), min_size=1, max_size=5).m
 
 
 def _reference(pattern: str, topic: str) -> bool:
-    """The pattern rules restated as a regular expression."""
+    """The pattern rules, stated independently, by regular expression."""
     parts = pattern.split(":")
     regex = ""
     for i, part in enumerate(parts):

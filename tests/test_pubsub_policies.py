@@ -1,4 +1,4 @@
-"""Delivery policies: bounds, overflow behaviour, counters."""
+"""Delivery policies: bounds, overflow behaviour, counters, stalled subscribers."""
 
 from __future__ import annotations
 
@@ -6,10 +6,12 @@ import threading
 from typing import Any
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 import actors
 from actors import Error, Ok, pubsub
-from actors.pubsub import InstanceConfig, PubSub, PubSubManager
+from actors.pubsub import InstanceConfig, InstanceHooks, PubSub, PubSubManager, SubscriberStalled
 from actors.testing import ANY, Probe
 
 TOPIC = "load"
@@ -55,7 +57,7 @@ def test_block_waits_then_reports_a_timeout(
     assert Ok(delivered=1) == bus.broadcast(TOPIC, 1)
     assert Ok(delivered=1) == bus.broadcast(TOPIC, 2)
 
-    assert Error("timeout", delivered=0, failed=1) == bus.broadcast(TOPIC, 3)
+    assert Error("timeout", delivered=0, failed=1, undelivered=(ref,)) == bus.broadcast(TOPIC, 3)
     assert 1 == bus.statistics().failed
 
 
@@ -141,7 +143,9 @@ def test_reject_reports_mailbox_full(actor_system: actors.ActorSystem, held: Any
     bus.subscribe(TOPIC, ref)
     bus.broadcast(TOPIC, 1)
 
-    assert Error("mailbox_full", delivered=0, rejected=1) == bus.broadcast(TOPIC, 2)
+    assert Error("mailbox_full", delivered=0, rejected=1, undelivered=(ref,)) == bus.broadcast(
+        TOPIC, 2
+    )
     assert 1 == bus.statistics().rejected
 
 
@@ -167,19 +171,6 @@ def test_largest_mailbox_shows_consumer_lag(actor_system: actors.ActorSystem, he
         bus.broadcast(TOPIC, n)
 
     assert 7 == bus.statistics().largest_mailbox
-
-
-def test_the_gater_defaults_follow_the_volume_and_criticality_table() -> None:
-    from actors.pubsub import instances
-
-    never_drop = {instances.SECURITY, instances.AUDIT, instances.ALERTS, instances.LIFECYCLE}
-    lossy = {instances.METRICS, instances.LOGGING, instances.DIAGNOSTICS}
-
-    assert all(instances.DEFAULTS[n].overflow == "block" for n in never_drop)
-    assert all(instances.DEFAULTS[n].overflow == "drop_oldest" for n in lossy)
-    assert all(
-        instances.DEFAULTS[n].overflow == "block" for n in set(instances.ALL) - never_drop - lossy
-    )
 
 
 @pytest.mark.parametrize(
@@ -225,3 +216,139 @@ def test_the_books_balance_for_every_policy_while_subscribers_fall_behind(
         per_topic = counts.delivered + counts.dropped + counts.failed + counts.rejected
         assert counts.published * subscribers == per_topic + counts.dead, topic
     assert stats.published == 40
+
+
+# Stalled subscribers (the block policy's guarantee) -------------------------------------
+
+
+def _stalling_bus(
+    system: actors.ActorSystem, name: str, reports: list[SubscriberStalled]
+) -> PubSub:
+    return PubSubManager.of(system).ensure(
+        name,
+        mailbox_limit=2,
+        overflow="block",
+        block_timeout=0.05,
+        hooks=InstanceHooks(on_stall=reports.append),
+    )
+
+
+def test_a_stalled_subscriber_is_reported_and_nobody_waits_for_it_again(
+    actor_system: actors.ActorSystem, probe: Probe, held: Any
+) -> None:
+    ref, _ = held
+    reports: list[SubscriberStalled] = []
+    bus = _stalling_bus(actor_system, "stalling", reports)
+    bus.subscribe("quick", ref)  # block_timeout 0.05 s: stalls soon
+    bus.subscribe("patient", ref, block_timeout=3600)  # would hold a publisher an hour
+    bus.subscribe("patient", probe)
+    bus.broadcast("quick", 1)
+    bus.broadcast("quick", 2)
+
+    stalled = bus.broadcast("quick", 3)
+    outcome: list[Any] = []
+    publisher = threading.Thread(target=lambda: outcome.append(bus.broadcast("patient", 4)))
+    publisher.start()
+    publisher.join(10)
+
+    assert not publisher.is_alive(), "a publisher waited for a stalled subscriber"
+    assert Error("timeout", delivered=0, failed=1, undelivered=(ref,)) == stalled
+    assert [Error("timeout", delivered=1, failed=1, undelivered=(ref,))] == outcome
+    assert [SubscriberStalled("stalling", "quick", ref, 2, 2, False, 0)] == reports
+    assert 1 == bus.statistics().stalled
+    assert 4 == probe.receive()
+
+
+def test_a_stalled_subscriber_recovers_once_it_has_room_and_says_what_it_missed(
+    actor_system: actors.ActorSystem, probe: Probe, held: Any
+) -> None:
+    ref, gate = held
+    reports: list[SubscriberStalled] = []
+    bus = _stalling_bus(actor_system, "recovering", reports)
+    bus.subscribe(TOPIC, ref)
+    results = [bus.broadcast(TOPIC, n) for n in range(1, 6)]  # 3, 4 and 5 missed
+
+    gate.set()
+    assert [("handled", 1), ("handled", 2)] == [probe.receive() for _ in range(2)]
+    recovered = bus.broadcast(TOPIC, 6)
+
+    assert [Ok(delivered=1)] * 2 == results[:2]
+    assert all(
+        r == Error("timeout", delivered=0, failed=1, undelivered=(ref,)) for r in results[2:]
+    )
+    assert Ok(delivered=1) == recovered
+    assert ("handled", 6) == probe.receive()
+    assert [(False, 0), (True, 3)] == [(r.recovered, r.missed) for r in reports]
+    assert 0 == bus.statistics().stalled
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=list(HealthCheck))
+@given(
+    steps=st.lists(
+        st.one_of(st.just("release"), st.integers(min_value=0, max_value=2)),
+        min_size=1,
+        max_size=40,
+    )
+)
+def test_block_never_loses_a_message_silently(actor_system_factory: Any, steps: list[Any]) -> None:
+    """The guarantee of ``block``: each subscriber receives the published
+    messages in order, except exactly those whose broadcast returned an
+    Error naming it."""
+    system = actor_system_factory()
+    with Probe(system) as probe:
+        gate, entered = threading.Event(), threading.Event()
+        ref = Held.start(probe, gate, entered, system=system)
+        actors.send(ref, "hold")
+        assert entered.wait(5)
+        fast = Probe(system)
+        bus = PubSubManager.of(system).ensure(
+            "guarantee", mailbox_limit=3, overflow="block", block_timeout=0.0
+        )
+        topics = ["a", "b", "c"]
+        for topic in topics:
+            bus.subscribe(topic, ref)
+            bus.subscribe(topic, fast)
+        missed_by_held: list[int] = []
+        published: list[int] = []
+        for n, step in enumerate(steps):
+            if step == "release":
+                gate.set()
+                continue
+            result = bus.broadcast(topics[step], n)
+            published.append(n)
+            if not result:
+                assert "timeout" == result.reason
+                assert (ref,) == result.undelivered
+                missed_by_held.append(n)
+        gate.set()
+        actors.send(ref, "done")
+
+        handled = []
+        while (message := probe.receive(timeout=5)) != ("handled", "done"):
+            handled.append(message[1])
+        assert [n for n in published if n not in missed_by_held] == handled
+        assert published == fast.flush()
+
+
+def test_an_error_result_still_counts_every_outcome(
+    actor_system: actors.ActorSystem, held: Any
+) -> None:
+    """The soak found it: a broadcast that was rejected somewhere did not
+    report the subscribers it found dead, so results and books disagreed."""
+    ref, _ = held
+    bus = _bus(actor_system, "every_outcome", mailbox_limit=1, overflow="reject")
+    gone = Probe(actor_system)
+    bus.subscribe(TOPIC, ref)
+    bus.subscribe(TOPIC, gone, mailbox_limit=None)
+    bus.broadcast(TOPIC, 1)  # fills the held subscriber's mailbox
+    assert bus.sync()
+    proc = bus.ref._process  # type: ignore[union-attr]
+    assert proc.acquire()  # the instance cannot clean the exited one up meanwhile
+    try:
+        gone.close()
+        result = bus.broadcast(TOPIC, 2)
+    finally:
+        if proc.release():
+            proc.submit()
+
+    assert Error("mailbox_full", delivered=0, rejected=1, dead=1, undelivered=(ref,)) == result

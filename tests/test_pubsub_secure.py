@@ -1,4 +1,9 @@
-"""Secure instances: signed messages from outside the process (docs/messages.md)."""
+"""Secure instances: messages from outside the process, verified by a hook.
+
+Pub/sub takes the verifier, signer and forgery reporter as hooks; the gater
+installs the message catalogue's (HMAC signing, AccessViolation reports on
+``ex_esdb_security``), which most of these tests use.
+"""
 
 from __future__ import annotations
 
@@ -8,8 +13,9 @@ from typing import Any
 import pytest
 
 import actors
-from actors import Error, Ok, messages, pubsub
-from actors.pubsub import PubSubManager, instances
+from actors import Error, Ok, gater, messages, pubsub
+from actors.gater import instances
+from actors.pubsub import PubSubManager
 from actors.testing import ANY, Probe
 
 SECRET = "a test secret that is long enough: at least sixty-four bytes of it"
@@ -18,6 +24,7 @@ SECRET = "a test secret that is long enough: at least sixty-four bytes of it"
 @pytest.fixture
 def secure_system(actor_system_factory: Callable[..., actors.ActorSystem]) -> actors.ActorSystem:
     system = actor_system_factory(clock=actors.ManualClock(), config={"secret_key_base": SECRET})
+    gater.install(system)
     manager = PubSubManager.of(system)
     manager.ensure(instances.SECURITY)
     manager.ensure("vault", secure=True)
@@ -104,6 +111,7 @@ def test_without_a_secret_nothing_is_signed(
     actor_system: actors.ActorSystem, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.delenv("SECRET_KEY_BASE", raising=False)
+    gater.install(actor_system)
     PubSubManager.of(actor_system).ensure("vault", secure=True)
 
     assert Error("no_secret_configured") == pubsub.broadcast_signed(
@@ -119,3 +127,43 @@ def test_an_ordinary_instance_delivers_external_messages_as_they_are(
 
     assert Ok(delivered=1) == bus.accept_external("t", ("tag", 1))
     assert ("tag", 1) == probe.receive()
+
+
+def test_a_secure_instance_needs_a_verifier(actor_system: actors.ActorSystem) -> None:
+    with pytest.raises(ValueError, match="secure=True but has no verifier"):
+        PubSubManager.of(actor_system).ensure("unguarded", secure=True)
+
+
+def test_the_hooks_decide_what_a_secure_instance_accepts(
+    actor_system: actors.ActorSystem, probe: Probe
+) -> None:
+    """Pub/sub itself knows no signature scheme: any verifier will do."""
+    refused: list[tuple[str, Any]] = []
+
+    def verifier(raw: Any, topic: str) -> Ok | Error:
+        match raw:
+            case ("sealed", topic_, message) if topic_ == topic:
+                return Ok(message)
+        return Error("not_sealed")
+
+    hooks = pubsub.InstanceHooks(
+        verifier=verifier,
+        signer=lambda topic, message: Ok(("sealed", topic, message)),
+        on_forgery=lambda topic, reason: refused.append((topic, reason)),
+    )
+    bus = PubSubManager.of(actor_system).ensure("sealed", secure=True, hooks=hooks)
+    bus.subscribe("t", probe)
+
+    assert Ok(delivered=1) == bus.broadcast_signed("t", ("tag", 1))
+    assert Ok(delivered=1) == bus.accept_external("t", ("sealed", "t", ("tag", 2)))
+    assert Error("not_sealed") == bus.accept_external("t", ("sealed", "elsewhere", ("tag", 3)))
+    assert [("tag", 1), ("tag", 2)] == probe.flush()
+    assert [("t", "not_sealed")] == refused
+    assert 1 == bus.statistics().forged
+
+
+def test_without_a_signer_broadcast_signed_says_so(actor_system: actors.ActorSystem) -> None:
+    hooks = pubsub.InstanceHooks(verifier=lambda raw, topic: Ok(raw))
+    bus = PubSubManager.of(actor_system).ensure("unsigned", secure=True, hooks=hooks)
+
+    assert Error("no_signer") == bus.broadcast_signed("t", ("tag", None))

@@ -27,7 +27,7 @@ import attrs
 import actors
 import supervision as sv
 from actors import gater, messages, pubsub
-from actors.pubsub import instances
+from actors.gater import instances
 
 __all__ = ["APP_NAME", "ConsumerSummary", "start_app"]
 

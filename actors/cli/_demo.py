@@ -29,8 +29,8 @@ from actors.audit import AuditLog, AuditStoreError, SqliteAuditStore, run_id_of
 from actors.cli._app import CONSUMERS, start_app
 from actors.cli._demo_store import print_store_summary, start_store_demo, store_summary
 from actors.cli._render import Style, table
-from actors.gater import integration
-from actors.pubsub import InstanceStatistics, PubSubManager, instances
+from actors.gater import instances, integration
+from actors.pubsub import InstanceStatistics, PubSubManager
 
 __all__ = [
     "DEMO_CONFIG",

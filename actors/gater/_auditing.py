@@ -25,8 +25,9 @@ from typing import Any, Final
 import actors
 from actors import messages, pubsub
 from actors.audit import LIFECYCLE_TAG, Auditor, encode_payload
+from actors.gater import instances
 from actors.gater._once import start_link_once
-from actors.pubsub import PubSubManager, instances
+from actors.pubsub import PubSubManager
 
 __all__ = ["AUDITOR_NAME", "GaterAuditor", "connect_auditor", "encode_message", "start_auditor"]
 

@@ -26,6 +26,7 @@ import attrs
 import actors
 import supervision as sv
 from actors import messages
+from actors.gater import instances
 from actors.gater._integration import (
     BroadcastResult,
     Prepared,
@@ -38,7 +39,7 @@ from actors.gater._integration import (
 )
 from actors.gater._once import start_link_once
 from actors.lowlevel import resolve_system
-from actors.pubsub import InstanceStatistics, PubSubManager, instances
+from actors.pubsub import InstanceStatistics, PubSubManager
 
 __all__ = [
     "BROADCASTERS_NAME",

@@ -21,7 +21,7 @@ import actors
 import supervision as sv
 from actors import pubsub
 from actors.eventstore import DEFAULT_NAME, AppendedListener, EventStore, RecordedEvent
-from actors.pubsub import instances
+from actors.gater import instances
 
 __all__ = ["EVENT_APPENDED", "event_topic", "on_appended_broadcaster", "store_child"]
 

@@ -47,8 +47,9 @@ import attrs
 
 import actors
 from actors import messages
+from actors.gater import instances
 from actors.lowlevel import resolve_system
-from actors.pubsub import PubSubManager, instances
+from actors.pubsub import PubSubManager
 
 __all__ = [
     "DEFAULT_ENABLED",

@@ -36,9 +36,10 @@ from typing import Any, Final
 
 import actors
 from actors import messages
+from actors.gater import instances
 from actors.gater._integration import enabled
 from actors.lowlevel import current_process, resolve_system
-from actors.pubsub import InvalidTopic, PubSubManager, instances
+from actors.pubsub import InvalidTopic, PubSubManager
 
 __all__ = [
     "LOG_TOPIC_PREFIX",

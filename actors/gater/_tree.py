@@ -5,7 +5,9 @@ order): it builds a :class:`supervision.Supervisor` whose children are the
 ten instances, each started through :meth:`PubSubManager.start_link_instance`
 so the first tree to start owns them; any later tree (another supervisor,
 another thread) finds them running and keeps its children as ignored, so
-stopping it stops nothing shared.
+stopping it stops nothing shared. After the instances come the relay (which
+broadcasts lifecycle events and reports for threads that must not wait), the
+auditor and the health and metrics broadcasters.
 """
 
 from __future__ import annotations
@@ -18,11 +20,15 @@ from typing import Any, Final
 
 import actors
 import supervision as sv
+from actors.gater import instances
 from actors.gater._auditing import AUDITOR_NAME, connect_auditor, start_auditor
 from actors.gater._broadcasters import integration_children
 from actors.gater._eventstore import store_child
+from actors.gater._hooks import install
+from actors.gater._once import start_link_once
+from actors.gater._relay import RELAY_LIMIT, RELAY_NAME, Relay, RelayServer
 from actors.lowlevel import current_process, lookup, resolve_system
-from actors.pubsub import InstanceConfig, PubSubManager, instances
+from actors.pubsub import InstanceConfig, PubSubManager
 
 __all__ = [
     "DEFAULT_NAME",
@@ -51,9 +57,12 @@ def children(
     audit: bool | str | os.PathLike[str] = True,
     broadcasters: bool = True,
     store: str | os.PathLike[str] | None = None,
+    relay_limit: int = RELAY_LIMIT,
 ) -> list[sv.ChildSpec]:
-    """The child specs of the gater tree: the auditor, the ten instances, then
-    the health and metrics broadcasters (see :func:`start` for the options)."""
+    """The child specs of the gater tree: the auditor, the ten instances, the
+    relay, then the health and metrics broadcasters and the event store (see
+    :func:`start` for the options). Installs the gater's pub/sub defaults and
+    hooks (:func:`install`)."""
     if config is not None and not isinstance(config, Mapping):
         msg = f"gater config must map instance names to option dicts, got {type(config).__name__}"
         raise TypeError(msg)
@@ -70,6 +79,7 @@ def children(
             )
             raise TypeError(msg)
         InstanceConfig().merged(**settings)  # unknown or bad options fail here, by name
+    install(system)
     manager = PubSubManager.of(system)
     specs: list[sv.ChildSpec] = []
     if audit is not False:
@@ -82,6 +92,19 @@ def children(
         )
         for instance in instances.ALL
     ]
+    # A short shutdown: a relay waiting for room in a stuck subscriber's
+    # mailbox must not hold the tree's shutdown for long.
+    specs.append(
+        sv.child_spec(
+            "relay",
+            start_link_once,
+            RelayServer,
+            Relay.of(system),
+            relay_limit,
+            name=RELAY_NAME,
+            shutdown=1.0,
+        )
+    )
     if audit is not False:
         specs.append(sv.child_spec("auditor_connect", connect_auditor, restart="temporary"))
     if broadcasters:
@@ -100,6 +123,7 @@ def start(
     audit: bool | str | os.PathLike[str] = True,
     broadcasters: bool = True,
     store: str | os.PathLike[str] | None = None,
+    relay_limit: int = RELAY_LIMIT,
     extra: Sequence[sv.ChildSpec] = (),
     max_restarts: int = 10,
     max_seconds: float = 5,
@@ -126,14 +150,21 @@ def start(
             every append is broadcast on ``ex_esdb_events``, topic
             ``event_stream:<stream>``, as ``("event_appended", event)``;
             ``EventStore.connect()`` finds it.
+        relay_limit: the relay's queue bound (see :class:`Relay`).
         extra: more children after those.
     """
     system = resolve_system(system)
     existing = actors.whereis(name, system)
     if existing is not None:
         return existing  # type: ignore[no-any-return]
-    specs = children(system, config, audit=audit, broadcasters=broadcasters, store=store)
-    specs += list(extra)
+    specs = children(
+        system,
+        config,
+        audit=audit,
+        broadcasters=broadcasters,
+        store=store,
+        relay_limit=relay_limit,
+    ) + list(extra)
     try:
         tree = sv.Supervisor.start(
             specs,
@@ -156,6 +187,7 @@ def start_link(
     audit: bool | str | os.PathLike[str] = True,
     broadcasters: bool = True,
     store: str | os.PathLike[str] | None = None,
+    relay_limit: int = RELAY_LIMIT,
     extra: Sequence[sv.ChildSpec] = (),
     max_restarts: int = 10,
     max_seconds: float = 5,
@@ -168,7 +200,14 @@ def start_link(
         raise RuntimeError(msg)
     wire_lifecycle(proc.system)
     return sv.Supervisor.start_link(
-        children(proc.system, config, audit=audit, broadcasters=broadcasters, store=store)
+        children(
+            proc.system,
+            config,
+            audit=audit,
+            broadcasters=broadcasters,
+            store=store,
+            relay_limit=relay_limit,
+        )
         + list(extra),
         strategy="one_for_one",
         max_restarts=max_restarts,
@@ -182,31 +221,37 @@ def wire_lifecycle(system: actors.ActorSystem) -> None:
     ``("process_lifecycle_event", event)`` on ``ex_esdb_lifecycle``, topic
     ``process_lifecycle:<component>``. Idempotent.
 
-    The listener runs in the thread where the event happened. Events about
-    the lifecycle instance's own actor are not broadcast on it: they would
-    recurse into the very instance that is starting, crashing or stopping.
+    The listener runs in the thread where the event happened (a supervisor,
+    a crashing actor) and never waits there: it posts the event to the
+    :class:`Relay`, whose actor broadcasts it with the instance's policy on
+    its own thread, in order. The relay's queue is bounded; what it refuses
+    is counted and reported on ``ex_esdb_alerts`` (see :class:`Relay`).
+    Events about the lifecycle instance's own actor are not broadcast on it:
+    they would recurse into the very instance that is starting, crashing or
+    stopping.
     """
     manager = PubSubManager.of(system)
+    relay = Relay.of(system)
     with _wire_lock(system):
         if system.extensions.get(_LIFECYCLE_WIRED):
             return
 
         def forward(event: actors.ProcessLifecycle) -> None:
+            if event.name == instances.LIFECYCLE and event.component == "PubSubServer":
+                return
             handle = manager.get(instances.LIFECYCLE)
             if handle is None or handle.stopped:
                 return
             own = handle.ref
             if own is not None and event.actor_id == own.id:
                 return
-            if event.name == instances.LIFECYCLE and event.component == "PubSubServer":
-                return
-            message = ("process_lifecycle_event", event)
             # The auditor gets the system's own events from its listener already.
-            auditor = lookup(AUDITOR_NAME, system)
-            if auditor is None:
-                handle.broadcast(lifecycle_topic(event.component), message)
-            else:
-                handle.broadcast_from(auditor, lifecycle_topic(event.component), message)
+            relay.post(
+                instances.LIFECYCLE,
+                lifecycle_topic(event.component),
+                ("process_lifecycle_event", event),
+                exclude=lookup(AUDITOR_NAME, system),
+            )
 
         system.extensions[_LIFECYCLE_WIRED] = system.add_lifecycle_listener(forward)
 

@@ -1,4 +1,4 @@
-"""The seam where broadcasts leave the process (D13).
+"""The seam where broadcasts leave the process.
 
 ``broadcast`` first hands the message to the adapter for the other nodes,
 then delivers locally (Phoenix's order; an adapter error skips the local

@@ -2,7 +2,7 @@
 
 ``instance`` is a :class:`PubSub` or its name, looked up in the manager of
 ``system`` (default: the calling actor's system, else the default system).
-Broadcast functions return ``Ok``/``Error`` and never raise (D10);
+Broadcast functions return ``Ok``/``Error`` and never raise;
 ``broadcast_or_raise`` raises :class:`BroadcastError` for those who want it.
 """
 
@@ -34,6 +34,8 @@ __all__ = [
 
 
 def _find(instance: Any, system: actors.ActorSystem | None) -> PubSub | None:
+    if instance.__class__ is str:  # the common case first
+        return PubSubManager.of(system).get(instance)
     if isinstance(instance, PubSub):
         return instance
     if not isinstance(instance, str):

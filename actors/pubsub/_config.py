@@ -1,4 +1,4 @@
-"""Per-instance (and per-subscription) delivery policy (D9)."""
+"""Per-instance (and per-subscription) delivery policy."""
 
 from __future__ import annotations
 
@@ -38,14 +38,18 @@ class InstanceConfig:
         mailbox_limit: a subscriber's mailbox depth at which the policy
             applies; ``None`` means unbounded.
         overflow: ``"block"`` (the publisher waits up to ``block_timeout``
-            real seconds, then that delivery fails with ``"timeout"``),
+            real seconds, then that delivery fails with ``"timeout"``, the
+            publisher gets an ``Error`` naming the subscriber, and the
+            subscriber is *stalled*: nobody waits for it again until it has
+            room),
             ``"drop_oldest"`` (the oldest queued message from this instance
             is taken back), ``"drop_newest"`` (this message is not
             delivered), ``"reject"`` (not delivered, and the broadcast reports
             ``Error("mailbox_full")``). Every drop and rejection is counted.
         block_timeout: see ``"block"``.
-        secure: verify signed messages that reach this instance from outside
-            the process (``accept_external``), dropping forgeries.
+        secure: verify messages that reach this instance from outside the
+            process (``accept_external``) with the instance's ``verifier``
+            hook, dropping forgeries.
     """
 
     mailbox_limit: int | None = attrs.field(default=100_000, validator=_check_limit)

@@ -1,14 +1,16 @@
-"""A pub/sub instance: the handle users hold, and the actor that keeps its table.
+"""A pub/sub instance: the handle users hold, and the actor that watches subscribers.
 
 :class:`PubSub` is stable for the life of the actor system: it holds the
-subscription table, the counters and the delivery policy. Broadcasts run in
-the publisher's thread against the table's cached, immutable target tuples
-(D8, like Phoenix.PubSub dispatching in the caller). Subscribing,
-unsubscribing and dropping the subscriptions of exited subscribers go through
-the instance actor, :class:`PubSubServer`, which monitors every subscriber.
-When that actor is restarted the new incarnation adopts the same table and
-monitors the subscribers again, so subscriptions survive the restart; while no
-incarnation runs, broadcasts still reach the existing subscribers.
+subscription table, the counters, the delivery policy and the hooks.
+Broadcasts run in the publisher's thread against the table's cached,
+immutable per-topic plans (Phoenix.PubSub dispatches in the caller too).
+Subscribing and unsubscribing write the table in the caller's thread, so
+they never wait for the instance actor and never fail because it is being
+restarted. The instance actor, :class:`PubSubServer`, monitors every
+subscriber and drops the subscriptions of those that exit. When it is
+restarted the new incarnation monitors the table's subscribers again, so
+subscriptions survive the restart; while no incarnation runs, broadcasts
+still reach the existing subscribers.
 """
 
 from __future__ import annotations
@@ -17,7 +19,6 @@ import logging
 import re
 import threading
 import time
-from collections.abc import Callable
 from typing import Any, Final
 
 import actors
@@ -37,24 +38,19 @@ from actors.lowlevel import (
 from actors.pubsub._adapter import Adapter, LocalAdapter
 from actors.pubsub._config import InstanceConfig
 from actors.pubsub._errors import NoInstance
+from actors.pubsub._hooks import InstanceHooks, SubscriberStalled
+from actors.pubsub._recent import RecentBroadcasts
 from actors.pubsub._stats import InstanceCounters, InstanceStatistics
-from actors.pubsub._table import Subscription, SubscriptionTable
-from actors.pubsub._topics import InvalidTopic, is_pattern, validate_pattern, validate_topic
+from actors.pubsub._table import Policy, Subscription, SubscriptionTable, Targets
+from actors.pubsub._topics import InvalidTopic, validate_pattern, validate_subscription
 
 __all__ = ["PubSub", "PubSubServer"]
 
 logger = logging.getLogger("actors.pubsub")
 
-RESTART_WAIT: Final = 2.0
-"""Real seconds a subscribe waits for a restarting instance actor."""
-
-RECENT_LIMIT: Final = 65_536
-"""Broadcast messages an instance with ``drop_oldest`` subscribers remembers
-(by identity, not by copy), so that it can recognise its own messages in a
-full mailbox and take the oldest back. A queued message older than that is
-no longer recognised: the new message is then dropped instead (and counted)."""
-
 _DEFAULT: Final[Any] = object()
+_WATCH: Final = "actors.pubsub.watch"
+_SYNC: Final = "actors.pubsub.sync"
 
 
 class PubSub:
@@ -62,29 +58,42 @@ class PubSub:
     :meth:`PubSubManager.ensure`). Thread-safe."""
 
     def __init__(
-        self, name: str, config: InstanceConfig, system: actors.ActorSystem, adapter: Adapter
+        self,
+        name: str,
+        config: InstanceConfig,
+        system: actors.ActorSystem,
+        adapter: Adapter,
+        hooks: InstanceHooks | None = None,
+        recent: RecentBroadcasts | None = None,
     ) -> None:
+        hooks = hooks if hooks is not None else InstanceHooks()
+        if config.secure and hooks.verifier is None:
+            msg = (
+                f"pub/sub instance {name!r} is secure=True but has no verifier: pass "
+                "hooks=InstanceHooks(verifier=...) or install a hooks factory "
+                "(actors.gater.install(system) installs the message catalogue's)"
+            )
+            raise ValueError(msg)
         self.name = name
         self.config = config
         self.system = system
         self.adapter = adapter
-        self.table = SubscriptionTable()
+        self.hooks = hooks
+        # Subscriber processes found stalled -> messages they missed since.
+        self._stalled: dict[Process, list[int]] = {}
+        self._stall_lock = threading.Lock()
+        self.table = SubscriptionTable(self._stalled)
         self.counters = InstanceCounters()
+        self._counters_lock = self.counters.lock
         self.stopped = False
         self._server: actors.Ref[Any] | None = None
         self._last: actors.Ref[Any] | None = None
         self._incarnations = 0
         self._cond = threading.Condition()
         self._started = system.clock.monotonic()
-        self.verifier: Callable[[Any, str], Ok | Error] | None = None
-        """``verifier(raw, topic)`` checks a signed envelope (``secure=True``)."""
-        self.on_forgery: Callable[[str, Any], None] | None = None
-        """Called with ``(topic, reason)`` for each envelope the verifier refused."""
         # A single node has nobody to forward to: skip the adapter call.
         self._remote = not isinstance(adapter, LocalAdapter)
-        # id(message) -> (message, topic) of recent broadcasts (drop_oldest).
-        self._recent: dict[int, tuple[Any, str]] = {}
-        self._recent_lock = threading.Lock()
+        self._recent = recent if recent is not None else RecentBroadcasts()
 
     def __repr__(self) -> str:
         return f"<PubSub {self.name!r} {self.state}>"
@@ -134,20 +143,27 @@ class PubSub:
                 self.stopped = is_normal_exit(reason)
             self._cond.notify_all()
 
-    def _current_server(self) -> actors.Ref[Any]:
-        deadline = time.monotonic() + RESTART_WAIT
-        with self._cond:
-            while True:
-                server = self.ref
-                if server is not None:
-                    return server
-                if self.stopped or self._incarnations == 0:
-                    raise NoInstance(self.name)
-                remaining = deadline - time.monotonic()
-                if remaining <= 0:
-                    raise NoInstance(self.name)
-                with actors.blocking():
-                    self._cond.wait(remaining)
+    def _watch(self, proc: Process) -> None:
+        """Ask the instance actor to (re)consider monitoring ``proc``. A new
+        incarnation monitors every subscriber in the table anyway, so a
+        request lost with a dying incarnation is made up for."""
+        server = self.ref
+        if server is not None:
+            actors.cast(server, (_WATCH, proc))
+
+    def sync(self, timeout: float = 5.0) -> bool:
+        """Wait until the instance actor has handled everything sent to it
+        before (the cleanup of subscribers that exited, in particular).
+        Returns ``False`` if no incarnation is running or it did not answer
+        within ``timeout``."""
+        server = self.ref
+        if server is None:
+            return False
+        try:
+            actors.call(server, (_SYNC,), timeout=timeout)
+        except (actors.CallError, actors.NoProcError):
+            return False
+        return True
 
     # Subscribing --------------------------------------------------------------------
 
@@ -169,12 +185,14 @@ class PubSub:
         matched against whole topics. Subscribing twice delivers twice
         (Phoenix). ``mailbox_limit``/``overflow``/``block_timeout`` override
         the instance's policy for this subscription (``mailbox_limit=None``:
-        unbounded). Returns once the subscription is visible to every later
-        broadcast.
+        unbounded). Runs in the caller's thread and returns once the
+        subscription is visible to every later broadcast; it does not wait
+        for the instance actor, so it works while that is being restarted.
 
         Raises:
             InvalidTopic: empty, non-string or malformed topic or pattern.
-            NoInstance: the instance is not running.
+            NoInstance: the instance was stopped (or never started).
+            NoProcError: the subscriber is not running.
             ValueError: bad policy options; no subscriber outside an actor.
         """
         key = _subscription_key(topic, pattern)
@@ -190,9 +208,12 @@ class PubSub:
                 if v is not None and v is not _DEFAULT
             }
         )
+        if self.stopped or self._incarnations == 0:
+            raise NoInstance(self.name)
         limit = config.mailbox_limit if mailbox_limit is _DEFAULT else mailbox_limit
         sub = Subscription(proc, key, metadata, limit, config.overflow, config.block_timeout)
-        actors.call(self._current_server(), ("subscribe", sub))
+        if self.table.add(sub):
+            self._watch(proc)
 
     def unsubscribe(
         self,
@@ -202,16 +223,28 @@ class PubSub:
         pattern: str | re.Pattern[str] | None = None,
     ) -> int:
         """Remove every subscription of ``subscriber`` to ``topic`` (or
-        ``pattern``); returns how many there were (0 is fine, as in Phoenix)."""
+        ``pattern``); returns how many there were. 0 is fine, as in Phoenix,
+        also for a subscriber that has exited or a name nobody holds."""
         key = _subscription_key(topic, pattern)
-        proc = _subscriber_process(subscriber, self.system)
-        removed: int = actors.call(self._current_server(), ("unsubscribe", proc, key))
+        if subscriber is None:
+            proc = _subscriber_process(None, self.system)
+        else:
+            found = process_of(subscriber, self.system)
+            if found is None:
+                return 0
+            proc = found
+        removed, gone = self.table.remove(proc, key)
+        if removed and gone:
+            self._watch(proc)  # the actor demonitors it if it still has none
         return removed
 
     def subscribers(self, topic: str) -> list[tuple[Any, Any]]:
         """``(subscriber ref, metadata)`` of everyone a broadcast on ``topic``
-        reaches right now."""
-        validate_topic(topic)
+        reaches right now.
+
+        Raises:
+            InvalidTopic: ``topic`` cannot be broadcast on.
+        """
         return [(sub.ref, sub.metadata) for sub in self.table.targets(topic).subs]
 
     # Broadcasting ------------------------------------------------------------------
@@ -234,15 +267,20 @@ class PubSub:
         """Send ``message`` to this node's subscribers of ``topic``.
 
         Returns ``Ok(delivered=n)`` (plus ``dropped=``/``dead=`` counts when
-        non-zero), ``Error("no_instance")`` if the instance was stopped,
-        ``Error("timeout", ...)`` if a blocking delivery ran out of time,
-        ``Error("mailbox_full", ...)`` if the reject policy refused one, or
-        ``Error("invalid_topic")``. It never raises into the publisher;
-        failures are logged and counted.
+        non-zero), or an ``Error`` whose details count every outcome
+        (``delivered``, and ``dropped``/``dead`` when non-zero) and say what
+        was not delivered:
+        ``Error("timeout", delivered=, failed=, undelivered=(refs...))`` if a
+        ``block`` subscriber had no room within ``block_timeout`` (or is
+        stalled), ``Error("mailbox_full", delivered=, rejected=,
+        undelivered=...)`` if a ``reject`` subscriber was full,
+        ``Error("no_instance")`` if the instance was stopped,
+        ``Error("invalid_topic", topic=...)``. It never raises into the
+        publisher; failures are logged and counted.
 
         ``wait=False`` is for publishers that must never wait (a logging
         handler, a signal handler): a full mailbox whose policy is ``block``
-        gets nothing from this broadcast, counted as dropped.
+        gets nothing from this broadcast, counted and reported as dropped.
         """
         return self._broadcast(topic, message, None, False, wait)
 
@@ -256,8 +294,10 @@ class PubSub:
         try:
             if node == self.adapter.node_name():
                 return self.local_broadcast(topic, message)
-            validate_topic(topic)
+            self.table.targets(topic)  # validates it
             return self.adapter.direct_broadcast(node, self.name, topic, message)
+        except InvalidTopic:
+            return self._invalid(topic)
         except Exception as exc:
             logger.exception("pub/sub %s: direct broadcast to %s failed", self.name, node)
             return Error(exc)
@@ -266,17 +306,19 @@ class PubSub:
         self, topic: str, message: Any, sender: Any, remote: bool, wait: bool
     ) -> Ok | Error:
         try:
-            if topic.__class__ is not str or not topic or is_pattern(topic):
-                return self._invalid(topic)
             if self.stopped:
                 return Error("no_instance")
+            try:
+                targets = self.table.targets(topic)
+            except InvalidTopic:
+                return self._invalid(topic)
             if remote and self._remote:
                 sent = self.adapter.broadcast(self.name, topic, message)
                 if not sent:
                     logger.warning("pub/sub %s: adapter broadcast failed: %r", self.name, sent)
                     return sent
-            exclude = None if sender is None else _process_of(sender, self.system)
-            return self.dispatch(topic, message, exclude, wait)
+            exclude = None if sender is None else process_of(sender, self.system)
+            return self.dispatch(topic, message, exclude, wait, targets)
         except Exception as exc:
             logger.exception("pub/sub %s: broadcast on %r failed", self.name, topic)
             self.counters.record(str(topic), 0, 0, 1, 0, 0)
@@ -287,139 +329,274 @@ class PubSub:
         return Error("invalid_topic", topic=topic)
 
     def dispatch(
-        self, topic: str, message: Any, exclude: Process | None = None, wait: bool = True
+        self,
+        topic: str,
+        message: Any,
+        exclude: Process | None = None,
+        wait: bool = True,
+        targets: Targets | None = None,
     ) -> Ok | Error:
-        """The fan-out, in the publisher's thread. ``topic`` is trusted here."""
-        targets = self.table.targets(topic)
+        """The fan-out, in the publisher's thread. ``topic`` is trusted here.
+
+        Every subscriber with room gets the message in one pass; the few
+        without room are then handled by their policy (so a ``block`` wait
+        delays nobody else's delivery). Per delivery the pass costs one
+        ``len()`` and one mailbox append, nothing allocated: measured with
+        the consumers held, 0.19 us against 0.23 us for ``actors.send`` to
+        the same actor at 1,000 subscribers (0.8x), 0.95-1.05x at 10,000,
+        where memory traffic dominates both.
+        """
+        if targets is None:
+            targets = self.table.targets(topic)
+        counts = targets.counts
+        if counts is None:
+            counts = targets.counts = self.counters.counts_for(topic)
         if exclude is None:
             pushes = targets.pushes
             if pushes is not None:
-                # Every subscriber is unbounded: just push.
+                # Nothing bounded, nothing stalled: a push each.
                 dead = 0
-                for push in pushes:
-                    if not push(message):
+                for push, proc in pushes:
+                    if not push(proc, message):
                         dead += 1
                 if dead:
-                    self.counters.record(topic, len(pushes) - dead, 0, 0, 0, dead)
-                    return Ok(delivered=len(pushes) - dead, dead=dead)
-                self.counters.delivered(topic, len(pushes))
+                    return self._tally(topic, len(pushes), (), dead)
+                # Booked in place (no call, no dict lookup): ~0.15 us a broadcast.
+                lock = self._counters_lock
+                lock.acquire()
+                counts[0] += 1
+                counts[1] += len(pushes)
+                lock.release()
                 return delivered_ok(len(pushes))
+            plan = targets.plan
+            stalled = targets.stalled
+        else:
+            plan = tuple(entry for entry in targets.plan if entry[1] is not exclude)
+            stalled = tuple(entry for entry in targets.stalled if entry[0] is not exclude)
         if targets.evicting:
-            self._remember(message, topic)
-        delivered = replaced = dropped = failed = rejected = dead = 0
+            self._recent.remember(message, self, topic)
+        missed: list[tuple[Process, Policy]] | None = None
+        for push, proc, queue, limit, policy in plan:
+            if len(queue) < limit and push(proc, message):
+                continue
+            if missed is None:
+                missed = []
+            missed.append((proc, policy))
+        if missed is None and not stalled:
+            lock = self._counters_lock
+            lock.acquire()
+            counts[0] += 1
+            counts[1] += len(plan)
+            lock.release()
+            return delivered_ok(len(plan))
+        return self._resolve(topic, message, len(plan) + len(stalled), missed or (), stalled, wait)
+
+    def _resolve(
+        self,
+        topic: str,
+        message: Any,
+        total: int,
+        missed: list[tuple[Process, Policy]] | tuple[()],
+        stalled: tuple[tuple[Process, Policy], ...],
+        wait: bool,
+    ) -> Ok | Error:
+        """Apply each policy to the subscriptions the first pass could not
+        deliver to (full or exited), then book and report the broadcast."""
+        outcomes: list[tuple[Process, str]] = []
         deadline: float | None = None
-        for push, offer, limit, sub in targets.plan:
-            if exclude is not None and sub.proc is exclude:
-                continue
-            if offer is None:
-                if push(message):
-                    delivered += 1
-                else:
-                    dead += 1
-                continue
-            outcome = offer(message, limit)
-            if outcome is DELIVERED:
-                delivered += 1
-                continue
-            if outcome is FULL:
-                outcome, deadline = self._overflow(sub, message, deadline, wait)
+        for proc, policy in missed:
+            outcome, deadline = self._overflow(proc, policy, topic, message, deadline, wait)
+            outcomes.append((proc, outcome))
+        for proc, policy in stalled:
+            outcomes.append((proc, self._stalled_offer(proc, policy, topic, message)))
+        return self._tally(topic, total, outcomes, 0)
+
+    def _tally(
+        self,
+        topic: str,
+        total: int,
+        outcomes: list[tuple[Process, str]] | tuple[()],
+        extra_dead: int,
+    ) -> Ok | Error:
+        """Book one broadcast: ``total`` targets, of which ``outcomes`` went
+        through a policy and ``extra_dead`` had exited (the rest delivered)."""
+        delivered = total - len(outcomes) - extra_dead
+        replaced = dropped = 0
+        dead = extra_dead
+        failed: list[Any] = []
+        rejected: list[Any] = []
+        for proc, outcome in outcomes:
             if outcome is DELIVERED:
                 delivered += 1
             elif outcome is REPLACED:
                 delivered += 1
-                replaced += 1  # the older message was booked as dropped by _on_evict
+                replaced += 1  # the older message was booked as dropped on its topic
             elif outcome is DROPPED:
                 dropped += 1
             elif outcome is TIMEOUT:
-                failed += 1
+                failed.append(proc.ref)
             elif outcome is REJECTED:
-                rejected += 1
+                rejected.append(proc.ref)
             else:
                 dead += 1
         if dropped or failed or rejected or dead:
-            self.counters.record(topic, delivered, dropped, failed, rejected, dead)
+            self.counters.record(topic, delivered, dropped, len(failed), len(rejected), dead)
         else:
             self.counters.delivered(topic, delivered)
-        if rejected:
+        extra: dict[str, int] = {}
+        if dropped or replaced:
+            extra["dropped"] = dropped + replaced
+        if dead:
+            extra["dead"] = dead
+        if rejected or failed:
+            undelivered = (*failed, *rejected)
+            if rejected:
+                logger.warning(
+                    "pub/sub %s: %d full mailbox(es) rejected %r", self.name, len(rejected), topic
+                )
+                if failed:
+                    extra["failed"] = len(failed)
+                return Error(
+                    "mailbox_full",
+                    delivered=delivered,
+                    rejected=len(rejected),
+                    **extra,
+                    undelivered=undelivered,
+                )
             logger.warning(
-                "pub/sub %s: %d full mailbox(es) rejected %r", self.name, rejected, topic
-            )
-            return Error("mailbox_full", delivered=delivered, rejected=rejected)
-        if failed:
-            logger.warning(
-                "pub/sub %s: %d delivery(ies) on %r timed out waiting for room",
+                "pub/sub %s: %d subscriber(s) of %r had no room within block_timeout",
                 self.name,
-                failed,
+                len(failed),
                 topic,
             )
-            return Error("timeout", delivered=delivered, failed=failed)
-        if dropped or replaced or dead:
-            details = {"dropped": dropped + replaced} if dropped or replaced else {}
-            if dead:
-                details["dead"] = dead
-            return Ok(delivered=delivered, **details)
+            return Error(
+                "timeout", delivered=delivered, failed=len(failed), **extra, undelivered=undelivered
+            )
+        if extra:
+            return Ok(delivered=delivered, **extra)
         return delivered_ok(delivered)
 
     def _overflow(
-        self, sub: Subscription, message: Any, deadline: float | None, wait: bool
+        self,
+        proc: Process,
+        policy: Policy,
+        topic: str,
+        message: Any,
+        deadline: float | None,
+        wait: bool,
     ) -> tuple[str, float | None]:
-        """A full subscriber mailbox: apply the subscription's policy."""
-        offer = sub.offer
-        assert offer is not None
-        policy = sub.overflow
-        if policy == "block":
+        """A subscription the first pass could not deliver to: full, or its
+        subscriber exited. Apply its policy."""
+        overflow = policy.overflow
+        limit = policy.limit
+        if overflow == "block":
+            outcome = proc.offer(message, limit)  # room by now, or exited?
+            if outcome is not FULL:
+                return outcome, deadline
             if not wait:
                 return DROPPED, deadline  # the publisher asked never to wait
+            if proc in self._stalled:
+                return self._stalled_offer(proc, policy, topic, message), deadline
             # One deadline for the whole broadcast: block_timeout bounds how
             # long the publisher waits in all, not per full subscriber.
             now = time.monotonic()
             if deadline is None:
-                deadline = now + sub.block_timeout
-            return offer(message, sub.limit, "block", deadline - now), deadline
-        if policy == "drop_oldest":
-            outcome = offer(
-                message, sub.limit, "drop_oldest", evictable=self._is_own, on_evict=self._on_evict
+                deadline = now + policy.block_timeout
+            outcome = proc.offer(message, limit, "block", max(0.0, deadline - now))
+            if outcome is TIMEOUT:
+                self._stall(proc, policy, topic)
+            return outcome, deadline
+        if overflow == "drop_oldest":
+            evictable, evicted = self._recent.evictor(self, self.counters.evicted)
+            outcome = proc.offer(
+                message, limit, "drop_oldest", evictable=evictable, on_evict=evicted
             )
             return outcome, deadline
-        return offer(message, sub.limit, policy), deadline
+        return proc.offer(message, limit, overflow), deadline
 
-    def _remember(self, message: Any, topic: str) -> None:
-        """Note a broadcast's message so drop_oldest can recognise it later."""
-        recent = self._recent
-        key = id(message)
-        with self._recent_lock:
-            recent.pop(key, None)
-            recent[key] = (message, topic)
-            if len(recent) > RECENT_LIMIT:
-                del recent[next(iter(recent))]
+    # Stalled subscribers ----------------------------------------------------------
 
-    def _is_own(self, item: Any) -> bool:
-        entry = self._recent.get(id(item))
-        return entry is not None and entry[0] is item
+    def _stall(self, proc: Process, policy: Policy, topic: str) -> None:
+        """A ``block`` subscriber had no room for ``block_timeout``: from now
+        on publishers do not wait for it until it has room again."""
+        with self._stall_lock:
+            if proc in self._stalled:
+                self._stalled[proc][0] += 1
+                return
+            self._stalled[proc] = [1]
+        self.table.invalidate()
+        logger.warning(
+            "pub/sub %s: subscriber %s stalled on %r (%d queued, limit %d)",
+            self.name,
+            proc,
+            topic,
+            proc.queue_len(),
+            policy.limit,
+        )
+        self._report_stall(proc, policy, topic, recovered=False, missed=0)
 
-    def _on_evict(self, item: Any) -> None:
-        entry = self._recent.get(id(item))
-        self.counters.evicted(entry[1] if entry is not None else "<unknown topic>")
+    def _stalled_offer(self, proc: Process, policy: Policy, topic: str, message: Any) -> str:
+        """Deliver to a stalled subscriber if it has room (it then recovers),
+        else fail at once: its publishers wait no more."""
+        outcome = proc.offer(message, policy.limit)
+        if outcome is FULL:
+            with self._stall_lock:
+                counts = self._stalled.get(proc)
+                if counts is not None:
+                    counts[0] += 1
+            return TIMEOUT
+        with self._stall_lock:
+            counts = self._stalled.pop(proc, None)
+        if counts is not None:
+            self.table.invalidate()
+            if outcome is DELIVERED:
+                logger.warning(
+                    "pub/sub %s: subscriber %s recovered after missing %d message(s)",
+                    self.name,
+                    proc,
+                    counts[0],
+                )
+                self._report_stall(proc, policy, topic, recovered=True, missed=counts[0])
+        return outcome
+
+    def _report_stall(
+        self, proc: Process, policy: Policy, topic: str, *, recovered: bool, missed: int
+    ) -> None:
+        hook = self.hooks.on_stall
+        if hook is None:
+            return
+        report = SubscriberStalled(
+            self.name, topic, proc.ref, proc.queue_len(), policy.limit, recovered, missed
+        )
+        try:
+            hook(report)
+        except Exception:
+            logger.exception("pub/sub %s: the on_stall hook failed", self.name)
+
+    def forget(self, proc: Process) -> None:
+        """``proc`` exited: it is no longer stalled (the instance actor's thread)."""
+        with self._stall_lock:
+            gone = self._stalled.pop(proc, None)
+        if gone is not None:
+            self.table.invalidate()
 
     # Messages from outside the process (verified when secure) ----------------------
 
     def accept_external(self, topic: str, raw: Any) -> Ok | Error:
         """Deliver a message that arrived from outside the process (the
-        adapter boundary, D11).
+        adapter boundary).
 
-        On a ``secure=True`` instance ``raw`` must be a signed envelope (a
-        :class:`~actors.messages.SecureMessage` or its wire bytes) for this
-        instance and ``topic``: forged, replayed or expired envelopes are
-        dropped, counted (``statistics().forged``) and reported as an
-        ``AccessViolation`` on ``ex_esdb_security``; the result is then
-        ``Error(reason)`` with the verifier's reason. Local subscribers
-        receive the plain ``(tag, payload)`` tuple. On other instances
-        ``raw`` is delivered as it is. Never raises.
+        On a ``secure=True`` instance ``raw`` goes through the ``verifier``
+        hook first: what it refuses is dropped, counted
+        (``statistics().forged``) and handed to the ``on_forgery`` hook, and
+        the result is the verifier's ``Error``; what it accepts is delivered
+        as the verifier's ``Ok`` value. On other instances ``raw`` is
+        delivered as it is. Never raises.
         """
         try:
             if not self.config.secure:
                 return self.local_broadcast(topic, raw)
-            verifier = self.verifier
+            verifier = self.hooks.verifier
             if verifier is None:
                 return Error("no_verifier")
             verified = verifier(raw, topic)
@@ -431,8 +608,8 @@ class PubSub:
                     topic,
                     verified.reason,
                 )
-                if self.on_forgery is not None:
-                    self.on_forgery(topic, verified.reason)
+                if self.hooks.on_forgery is not None:
+                    self.hooks.on_forgery(topic, verified.reason)
                 return verified
             return self.local_broadcast(topic, verified.value)
         except Exception as exc:
@@ -440,21 +617,23 @@ class PubSub:
             return Error(exc)
 
     def broadcast_signed(self, topic: str, message: tuple[str, Any]) -> Ok | Error:
-        """Sign ``(tag, payload)`` with the system's secret and deliver it as
-        if it had crossed the process boundary (:meth:`accept_external`).
-
-        ``Error("no_secret_configured")`` without a secret. Never raises.
+        """Sign ``(tag, payload)`` with the ``signer`` hook and deliver the
+        envelope as if it had crossed the process boundary
+        (:meth:`accept_external`). The signer's ``Error`` (e.g.
+        ``Error("no_secret_configured")``) is returned as it is;
+        ``Error("no_signer")`` without one. Never raises.
         """
-        from actors.messages import NoSecretError, sign, to_wire
-
+        signer = self.hooks.signer
+        if signer is None:
+            return Error("no_signer")
         try:
-            envelope = to_wire(sign(message, instance=self.name, topic=topic, system=self.system))
-        except NoSecretError:
-            return Error("no_secret_configured")
+            signed = signer(topic, message)
         except Exception as exc:
             logger.exception("pub/sub %s: signing a message on %r failed", self.name, topic)
             return Error(exc)
-        return self.accept_external(topic, envelope)
+        if not signed:
+            return signed
+        return self.accept_external(topic, signed.value)
 
     # Statistics ----------------------------------------------------------------------
 
@@ -463,6 +642,8 @@ class PubSub:
         procs = {sub.proc for sub in subs}
         largest = max((proc.queue_len() for proc in procs), default=0)
         totals = self.counters.totals()
+        with self._stall_lock:
+            stalled = len(self._stalled)
         return InstanceStatistics(
             name=self.name,
             state=self.state,
@@ -482,11 +663,12 @@ class PubSub:
             per_topic=self.counters.per_topic(),
             restarts=self.counters.restarts,
             forged=self.counters.forged,
+            stalled=stalled,
         )
 
 
 class PubSubServer(actors.GenServer):
-    """The actor of one instance: adopts its table, monitors subscribers.
+    """The actor of one instance: monitors the subscribers in its table.
 
     Registered under the instance name, so ``actors.whereis("ex_esdb_health")``
     finds it. Traps exits so that its supervisor's shutdown runs ``terminate``
@@ -498,9 +680,11 @@ class PubSubServer(actors.GenServer):
         self.handle = handle
         self.watched: dict[Process, MonitorRef] = {}
         self.watching: dict[MonitorRef, Process] = {}
+        # Attach first, then read the table: a subscriber added after the
+        # read finds this incarnation attached and asks it to watch.
+        handle.attach(self.ref)
         for proc in handle.table.subscribers():
             self._watch(proc)
-        handle.attach(self.ref)
 
     def _watch(self, proc: Process) -> None:
         if proc not in self.watched:
@@ -509,19 +693,23 @@ class PubSubServer(actors.GenServer):
             self.watching[mref] = proc
 
     def handle_call(self, request: Any, caller: actors.Caller) -> Any:
+        if request == (_SYNC,):
+            return None
+        return super().handle_call(request, caller)
+
+    def handle_cast(self, request: Any) -> None:
         match request:
-            case ("subscribe", Subscription() as sub):
-                if self.handle.table.add(sub):
-                    self._watch(sub.proc)
-                return None
-            case ("unsubscribe", proc, key):
-                removed, gone = self.handle.table.remove(proc, key)
-                if gone and proc in self.watched:
+            case (str() as tag, Process() as proc) if tag == _WATCH:
+                # Whoever changed the table last asked last: watch iff the
+                # subscriber holds subscriptions now.
+                if self.handle.table.has(proc):
+                    self._watch(proc)
+                elif proc in self.watched:
                     mref = self.watched.pop(proc)
                     self.watching.pop(mref, None)
                     actors.demonitor(mref)
-                return removed
-        return super().handle_call(request, caller)
+            case _:
+                super().handle_cast(request)
 
     def handle_info(self, message: Any) -> None:
         match message:
@@ -531,6 +719,7 @@ class PubSubServer(actors.GenServer):
                     self.watched.pop(proc, None)
                     removed, _ = self.handle.table.remove(proc, None)
                     self.handle.counters.add_cleaned(removed)
+                    self.handle.forget(proc)
             case ("EXIT", _, _):
                 pass  # a link from whoever started us; our parent is handled by the core
             case _:
@@ -556,9 +745,7 @@ def _subscription_key(
         raise InvalidTopic(msg)
     if pattern is not None:
         return validate_pattern(pattern)
-    assert topic is not None
-    validate_topic(topic)
-    return validate_pattern(topic) if is_pattern(topic) else topic
+    return validate_subscription(topic)
 
 
 def _subscriber_process(subscriber: Any, system: actors.ActorSystem) -> Process:
@@ -571,11 +758,7 @@ def _subscriber_process(subscriber: Any, system: actors.ActorSystem) -> Process:
             )
             raise ValueError(msg)
         return proc
-    found = _process_of(subscriber, system)
+    found = process_of(subscriber, system)
     if found is None or not found.alive:
         raise actors.NoProcError(subscriber, "cannot subscribe an actor that is not running")
     return found
-
-
-def _process_of(target: Any, system: actors.ActorSystem) -> Process | None:
-    return process_of(target, system)

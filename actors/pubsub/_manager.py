@@ -2,30 +2,33 @@
 
 ``ensure(name)`` is an atomic get-or-create under one lock, so two
 supervisors (or threads) starting the same instance at the same moment get
-the same instance — the race the original ``maybe_child_spec`` has. Who owns
+the same instance (the race the original ``maybe_child_spec`` has). Who owns
 an instance is explicit: a supervisor that starts it through
 :meth:`PubSubManager.start_link_instance` (its child-spec start function), or
 else the manager's own :class:`~supervision.DynamicSupervisor`, which
 restarts a crashing instance with backoff and never abandons it. A second
 owner gets ``None`` (OTP's ``ignore``) and so stopping it stops nothing shared.
+
+The manager knows no instance by name: an application installs the default
+configuration of the names it uses (:meth:`PubSubManager.set_defaults`) and a
+factory of the hooks new instances get (:meth:`PubSubManager.set_hooks`).
 """
 
 from __future__ import annotations
 
 import logging
 import threading
-from collections.abc import Callable
+from collections.abc import Mapping
 from typing import Any, Final
 
 import actors
 import supervision as sv
-from actors import Error, Ok, messages
 from actors.lowlevel import resolve_system
-from actors.pubsub import instances
 from actors.pubsub._adapter import Adapter, LocalAdapter
 from actors.pubsub._config import InstanceConfig
+from actors.pubsub._hooks import HooksFactory, InstanceHooks
 from actors.pubsub._instance import PubSub, PubSubServer
-from actors.pubsub.instances import DEFAULTS
+from actors.pubsub._recent import RecentBroadcasts
 
 __all__ = ["PubSubManager"]
 
@@ -41,14 +44,17 @@ it keeps crashing without ever exhausting the supervisor's intensity."""
 
 
 class PubSubManager:
-    """Registry of the pub/sub instances of one actor system (D5: a system
-    owns its manager). Get it with :meth:`of`; thread-safe."""
+    """Registry of the pub/sub instances of one actor system (a system owns
+    its manager). Get it with :meth:`of`; thread-safe."""
 
     def __init__(self, system: actors.ActorSystem, adapter: Adapter | None = None) -> None:
         self.system = system
         self.adapter: Adapter = adapter if adapter is not None else LocalAdapter(system.node)
         self._lock = threading.RLock()
         self._instances: dict[str, PubSub] = {}
+        self._defaults: dict[str, InstanceConfig] = {}
+        self._hooks: HooksFactory | None = None
+        self._recent = RecentBroadcasts()
         self._supervisor: actors.Ref[Any] | None = None
 
     @classmethod
@@ -59,7 +65,13 @@ class PubSubManager:
         Raises:
             TypeError: ``system`` is not an :class:`~actors.ActorSystem`.
         """
-        system = resolve_system(system)
+        # An explicit system skips the resolver (its isinstance check imports
+        # per call: ~1.5 us, the whole cost of a small broadcast).
+        if system.__class__ is not actors.ActorSystem:
+            system = resolve_system(system)
+        manager = system.extensions.get(_EXTENSION)
+        if manager is not None:
+            return manager  # type: ignore[no-any-return]
         with _CREATE_LOCK:
             manager = system.extensions.get(_EXTENSION)
             if manager is None:
@@ -68,6 +80,29 @@ class PubSubManager:
 
     def __repr__(self) -> str:
         return f"<PubSubManager of {self.system.name!r}: {sorted(self._instances)}>"
+
+    # What applications install --------------------------------------------------------
+
+    def set_defaults(self, defaults: Mapping[str, InstanceConfig]) -> None:
+        """The configuration instances of these names get when they are
+        created without options (options given to :meth:`ensure` apply on
+        top). Instances that exist already keep theirs."""
+        for name, config in defaults.items():
+            if not isinstance(config, InstanceConfig):
+                msg = f"defaults[{name!r}] must be an InstanceConfig, got {config!r}"
+                raise TypeError(msg)
+        with self._lock:
+            self._defaults.update(defaults)
+
+    def defaults(self, name: str) -> InstanceConfig:
+        """The configuration a new instance called ``name`` would get."""
+        return self._defaults.get(name, InstanceConfig())
+
+    def set_hooks(self, factory: HooksFactory | None) -> None:
+        """``factory(name, config) -> InstanceHooks`` gives the hooks of
+        instances created from now on without ``hooks=`` (``None``: none)."""
+        with self._lock:
+            self._hooks = factory
 
     # Looking up ----------------------------------------------------------------------
 
@@ -80,17 +115,19 @@ class PubSubManager:
         with self._lock:
             return dict(self._instances)
 
-    def _handle(self, name: str, config: dict[str, Any]) -> PubSub:
+    def _handle(self, name: str, hooks: InstanceHooks | None, config: dict[str, Any]) -> PubSub:
         if not isinstance(name, str) or not name:
             msg = f"a pub/sub instance name must be a non-empty str, got {name!r}"
             raise ValueError(msg)
+        if hooks is not None and not isinstance(hooks, InstanceHooks):
+            msg = f"hooks must be an InstanceHooks, got {type(hooks).__name__}"
+            raise TypeError(msg)
         handle = self._instances.get(name)
         if handle is None:
-            base = DEFAULTS.get(name, InstanceConfig())
-            handle = PubSub(name, base.merged(**config), self.system, self.adapter)
-            if handle.config.secure:
-                handle.verifier = _secure_verifier(name, self.system)
-                handle.on_forgery = self._forgery_reporter(name)
+            merged = self.defaults(name).merged(**config)
+            if hooks is None and self._hooks is not None:
+                hooks = self._hooks(name, merged)
+            handle = PubSub(name, merged, self.system, self.adapter, hooks, self._recent)
             self._instances[name] = handle
         elif config and handle.config != handle.config.merged(**config):
             logger.warning(
@@ -103,25 +140,29 @@ class PubSubManager:
 
     # Starting ------------------------------------------------------------------------
 
-    def ensure(self, name: str, **config: Any) -> PubSub:
+    def ensure(self, name: str, *, hooks: InstanceHooks | None = None, **config: Any) -> PubSub:
         """The running instance called ``name``, started (under the manager's
-        keeper) if it is not running. Options (``mailbox_limit``,
-        ``overflow``, ``block_timeout``, ``secure``) apply on creation;
-        defaults come from :data:`actors.pubsub.instances.DEFAULTS` for the
-        ten gater instances."""
+        supervisor) if it is not running. Options (``mailbox_limit``,
+        ``overflow``, ``block_timeout``, ``secure``) and ``hooks`` apply on
+        creation, over the installed defaults for ``name``.
+
+        Raises:
+            ValueError: a bad name or option; ``secure=True`` without a verifier.
+            TypeError: an unknown option.
+        """
         with self._lock:
-            handle = self._handle(name, config)
+            handle = self._handle(name, hooks, config)
             if not handle.running and handle.state != "restarting":
                 sv.start_child(
                     self._supervisor_ref(),
-                    sv.child_spec(
-                        name, PubSubServer, handle, name=name, backoff=RESTART_BACKOFF
-                    ),
+                    sv.child_spec(name, PubSubServer, handle, name=name, backoff=RESTART_BACKOFF),
                     timeout=30,
                 )
             return handle
 
-    def start_link_instance(self, name: str, **config: Any) -> actors.Ref[Any] | None:
+    def start_link_instance(
+        self, name: str, *, hooks: InstanceHooks | None = None, **config: Any
+    ) -> actors.Ref[Any] | None:
         """Start function for a supervisor's child spec.
 
         Starts the instance linked to the calling actor (the supervisor),
@@ -129,7 +170,7 @@ class PubSubManager:
         another owner, so the caller's child is kept as ignored.
         """
         with self._lock:
-            handle = self._handle(name, config)
+            handle = self._handle(name, hooks, config)
             if handle.running:
                 return None
             return PubSubServer.start_link(handle, name=name, system=self.system)
@@ -153,28 +194,6 @@ class PubSubManager:
         if ref is not None:
             actors.stop(ref, "shutdown", timeout)
 
-    def _forgery_reporter(self, name: str) -> Callable[[str, Any], None]:
-        """Report refused envelopes as AccessViolations on the security instance."""
-
-        def report(topic: str, reason: Any) -> None:
-            security = self._instances.get(instances.SECURITY)
-            if security is None or security.stopped:
-                return
-            violation = messages.new(
-                messages.AccessViolation,
-                "invalid_token",
-                f"{name}:{topic}",
-                "accept_external",
-                severity="high",
-                metadata={"instance": name, "topic": topic, "reason": str(reason)},
-                system=self.system,
-            )
-            # Local delivery only: never through accept_external, so a refused
-            # report cannot trigger another report.
-            security.local_broadcast("access_violations", (violation.TAG, violation))
-
-        return report
-
     @property
     def supervisor(self) -> actors.Ref[Any]:
         """The :class:`~supervision.DynamicSupervisor` that owns the instances
@@ -189,17 +208,3 @@ class PubSubManager:
                 max_restarts=100, max_seconds=5, system=self.system
             )
         return supervisor
-
-
-def _secure_verifier(name: str, system: actors.ActorSystem) -> Callable[[Any, str], Ok | Error]:
-    """``verify(raw, topic)`` for one secure instance, with its own nonce cache
-    (so a replay to this receiver is refused)."""
-    cache = messages.NonceCache()
-
-    def verify(raw: Any, topic: str) -> Ok | Error:
-        status, detail = messages.validate_secure_message(
-            raw, system=system, nonce_cache=cache, instance=name, topic=topic
-        )
-        return Ok(detail) if status == "ok" else Error(detail)
-
-    return verify

@@ -51,6 +51,9 @@ class InstanceStatistics:
         largest_mailbox: the deepest subscriber mailbox right now (consumer lag).
         per_topic: the same counters per topic.
         restarts: incarnations of the instance actor after the first.
+        forged: external messages the verifier refused (secure instances).
+        stalled: subscribers that had no room for ``block_timeout`` and
+            have not made room since (publishers do not wait for them).
     """
 
     name: str
@@ -69,6 +72,7 @@ class InstanceStatistics:
     per_topic: dict[str, TopicStatistics]
     restarts: int
     forged: int = 0
+    stalled: int = 0
 
 
 class InstanceCounters:
@@ -95,6 +99,18 @@ class InstanceCounters:
             counts = self._topics.setdefault(key, [0, 0, 0, 0, 0, 0])
         return counts
 
+    @property
+    def lock(self) -> threading.Lock:
+        """Held for every change (the broadcast loop increments a topic's
+        :meth:`counts_for` list under it directly)."""
+        return self._lock
+
+    def counts_for(self, topic: str) -> list[int]:
+        """The live counters of ``topic``: published, delivered, dropped,
+        failed, rejected, dead. Change them only under :attr:`lock`."""
+        with self._lock:
+            return self._counts(topic)
+
     def delivered(self, topic: str, delivered: int) -> None:
         """The common case: a broadcast that dropped and failed nothing."""
         with self._lock:
@@ -117,8 +133,8 @@ class InstanceCounters:
     def evicted(self, topic: str) -> None:
         """A message delivered earlier on ``topic`` was taken back by the
         ``drop_oldest`` policy: it now counts as dropped, not delivered, so
-        that published x subscribers == delivered + dropped + failed +
-        rejected + dead holds at every moment."""
+        that published x targets == delivered + dropped + failed + rejected
+        + dead holds at every moment, in total and per topic."""
         with self._lock:
             counts = self._counts(topic)
             counts[1] -= 1

@@ -1,8 +1,8 @@
-"""Topics and topic patterns (D8).
+"""Topics and topic patterns.
 
-A topic is a non-empty string; ``:`` separates its segments
+A topic is a non-empty string of non-empty segments separated by ``:``
 (``"subscription_health:store:projection"``). Exact topics are dict keys.
-Patterns extend Phoenix's exact matching the way the ExESDB seeds use it:
+Patterns extend Phoenix's exact matching the way ExESDB's consumers use them:
 
 * ``*`` matches exactly one segment: ``"a:*:c"`` matches ``"a:b:c"``;
 * a trailing ``*`` matches one or more segments: ``"subscription_health:*"``
@@ -28,6 +28,7 @@ __all__ = [
     "is_pattern",
     "pattern_matches",
     "validate_pattern",
+    "validate_subscription",
     "validate_topic",
 ]
 
@@ -40,40 +41,78 @@ class InvalidTopic(ValueError):
 
 
 def validate_topic(topic: Any) -> str:
-    """Return ``topic`` if it is a usable exact topic, else raise InvalidTopic."""
+    """Return ``topic`` if it is a usable exact topic, else raise InvalidTopic.
+
+    An exact topic is a non-empty ``str`` of non-empty ``:``-separated
+    segments without ``*`` (a ``*`` makes a pattern, which can be subscribed
+    to but not broadcast on).
+    """
     if not isinstance(topic, str):
         msg = f"a topic must be a str, got {type(topic).__name__} {topic!r}"
         raise InvalidTopic(msg)
     if not topic:
         msg = "a topic must not be empty"
         raise InvalidTopic(msg)
+    if WILDCARD in topic:
+        msg = (
+            f"topic {topic!r} contains '*': that is a pattern, which can be "
+            "subscribed to but not broadcast on"
+        )
+        raise InvalidTopic(msg)
+    _check_segments(topic)
     return topic
 
 
+def _check_segments(topic: str) -> None:
+    if topic.startswith(SEPARATOR) or topic.endswith(SEPARATOR) or SEPARATOR * 2 in topic:
+        msg = f"topic {topic!r} has an empty segment (a leading, trailing or doubled ':')"
+        raise InvalidTopic(msg)
+
+
 def is_pattern(topic: str) -> bool:
-    """Whether a subscription topic uses the ``*`` wildcard (as a whole segment)."""
-    return WILDCARD in topic and WILDCARD in topic.split(SEPARATOR)
+    """Whether a (validated) subscription topic is a ``*`` pattern."""
+    return WILDCARD in topic
+
+
+def validate_subscription(topic: Any) -> str:
+    """Check a topic given to ``subscribe``: an exact topic, or a ``*``
+    pattern (see :func:`validate_pattern`); raise InvalidTopic if neither."""
+    if isinstance(topic, str) and WILDCARD in topic:
+        pattern = validate_pattern(topic)
+        assert isinstance(pattern, str)
+        return pattern
+    return validate_topic(topic)
 
 
 def validate_pattern(pattern: Any) -> str | re.Pattern[str]:
-    """Check a wildcard pattern or a compiled regex; raise InvalidTopic if malformed."""
+    """Check a wildcard pattern or a compiled regex; raise InvalidTopic if malformed.
+
+    In a wildcard pattern every segment is non-empty and ``*`` is a whole
+    segment: ``"subscription_health*"`` and ``"a:**"`` are refused, with the
+    advice to use a regex for partial matches.
+    """
     if isinstance(pattern, re.Pattern):
         if not isinstance(pattern.pattern, str):
             msg = "a regex topic pattern must be compiled from a str, not bytes"
             raise InvalidTopic(msg)
         return pattern
-    topic = validate_topic(pattern)
-    for segment in topic.split(SEPARATOR):
+    if not isinstance(pattern, str):
+        msg = f"a topic pattern must be a str or a compiled regex, got {type(pattern).__name__}"
+        raise InvalidTopic(msg)
+    if not pattern:
+        msg = "a topic must not be empty"
+        raise InvalidTopic(msg)
+    for segment in pattern.split(SEPARATOR):
         if not segment:
-            msg = f"topic pattern {topic!r} has an empty segment"
+            msg = f"topic pattern {pattern!r} has an empty segment"
             raise InvalidTopic(msg)
         if WILDCARD in segment and segment != WILDCARD:
             msg = (
-                f"topic pattern {topic!r}: '*' must be a whole segment "
+                f"topic pattern {pattern!r}: '*' must be a whole segment "
                 f"(got {segment!r}); use pattern=re.compile(...) for partial matches"
             )
             raise InvalidTopic(msg)
-    return topic
+    return pattern
 
 
 def pattern_matches(pattern: str | re.Pattern[str], topic: str) -> bool:

@@ -81,11 +81,10 @@ def _uninstrument_locked() -> None:
 
 
 def _traced_dispatch(original: Any, tracer: trace.Tracer) -> Any:
-    def dispatch(
-        self: PubSub, topic: str, message: Any, exclude: Any = None, wait: bool = True
-    ) -> Any:
+    def dispatch(self: PubSub, topic: str, message: Any, *args: Any, **kwargs: Any) -> Any:
+        # Whatever else dispatch takes (exclude, wait, a cached plan) passes through.
         if message.__class__ is not tuple:  # only tagged tuples travel as TracedInfo
-            return original(self, topic, message, exclude, wait)
+            return original(self, topic, message, *args, **kwargs)
         with tracer.start_as_current_span(
             f"broadcast {self.name}",
             kind=SpanKind.PRODUCER,
@@ -98,7 +97,7 @@ def _traced_dispatch(original: Any, tracer: trace.Tracer) -> Any:
         ) as span:
             carrier: dict[str, str] = {}
             propagate.inject(carrier)
-            result = original(self, topic, _seam.traced_info(message, carrier), exclude, wait)
+            result = original(self, topic, _seam.traced_info(message, carrier), *args, **kwargs)
             delivered = getattr(result, "details", {}).get("delivered") if result else None
             if delivered is not None:
                 span.set_attribute("actors.pubsub.delivered", delivered)

@@ -15,7 +15,7 @@ import sys
 
 import actors
 from actors import gater, pubsub
-from actors.pubsub import instances
+from actors.gater import instances
 
 
 def main(path: str, count: int) -> None:

@@ -7,8 +7,8 @@ import io
 import actors
 from actors import pubsub
 from actors.cli._demo_store import print_store_summary, start_store_demo, store_summary
+from actors.gater import instances
 from actors.gater import start as start_gater
-from actors.pubsub import instances
 from actors.testing import ANY, Probe
 
 

@@ -8,7 +8,7 @@ import actors
 import supervision as sv
 from actors import gater, pubsub
 from actors.eventstore import EventData, EventStore
-from actors.pubsub import instances
+from actors.gater import instances
 from actors.testing import ANY, Probe
 
 
