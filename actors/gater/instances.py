@@ -24,6 +24,7 @@ from __future__ import annotations
 
 from typing import Final
 
+from actors import messages as _catalogue
 from actors.pubsub import InstanceConfig
 
 __all__ = [
@@ -44,29 +45,20 @@ __all__ = [
     "SYSTEM",
 ]
 
-EVENTS: Final = "ex_esdb_events"
-SYSTEM: Final = "ex_esdb_system"
-LOGGING: Final = "ex_esdb_logging"
-HEALTH: Final = "ex_esdb_health"
-METRICS: Final = "ex_esdb_metrics"
-SECURITY: Final = "ex_esdb_security"
-AUDIT: Final = "ex_esdb_audit"
-ALERTS: Final = "ex_esdb_alerts"
-DIAGNOSTICS: Final = "ex_esdb_diagnostics"
-LIFECYCLE: Final = "ex_esdb_lifecycle"
+# The names are the message catalogue's: each of its families is broadcast on
+# one of these instances, so they are defined once, there.
+EVENTS: Final = _catalogue.EVENTS
+SYSTEM: Final = _catalogue.SYSTEM
+LOGGING: Final = _catalogue.LOGGING
+HEALTH: Final = _catalogue.HEALTH
+METRICS: Final = _catalogue.METRICS
+SECURITY: Final = _catalogue.SECURITY
+AUDIT: Final = _catalogue.AUDIT
+ALERTS: Final = _catalogue.ALERTS
+DIAGNOSTICS: Final = _catalogue.DIAGNOSTICS
+LIFECYCLE: Final = _catalogue.LIFECYCLE
 
-ALL: Final = (
-    EVENTS,
-    SYSTEM,
-    LOGGING,
-    HEALTH,
-    METRICS,
-    SECURITY,
-    AUDIT,
-    ALERTS,
-    DIAGNOSTICS,
-    LIFECYCLE,
-)
+ALL: Final = _catalogue.ALL_INSTANCES
 """In the original's start order (``PubSubSystem``'s ``@pubsub_instances``)."""
 
 NEVER_DROP: Final = InstanceConfig(mailbox_limit=100_000, overflow="block", block_timeout=5.0)

@@ -2,8 +2,9 @@
 
 Each message family broadcasts on exactly one of these. ``ex_esdb_events``
 carries domain events and has no message family, as in the original's
-``instance_to_module_map``. (The pub/sub layer may later own these names;
-the values will not change.)
+``instance_to_module_map``. This is their one definition: the gater
+(``actors.gater.instances``) takes its instance names from here and adds
+their delivery defaults; pub/sub itself knows no names.
 """
 
 from __future__ import annotations
