@@ -25,6 +25,7 @@ import attrs
 import actors
 import supervision as sv
 from actors import messages
+from actors.gater._cluster import cluster_health
 from actors.gater._integration import (
     BroadcastResult,
     Prepared,
@@ -246,7 +247,7 @@ class HealthBroadcaster(_Periodic):
             quorum_status="lost" if status == "unhealthy" else "available",
             system=system,
         )
-        return node, cluster
+        return node, cluster_health(system, status) or cluster
 
 
 _Counts = tuple[int, int, int, int, int, int]
