@@ -102,6 +102,10 @@ def connect(system: actors.ActorSystem, url: str) -> ClusterNode:
     except BaseException:
         node.close()
         raise
+    if not node.subscribed.wait(settings.connect_timeout):
+        node.close()  # the system, whose construction fails, stops the actors
+        msg = f"node {system.node!r}: Redis did not confirm the pub/sub subscriptions in time"
+        raise ClusterUnavailable(msg)
     import json
 
     sync.publish(

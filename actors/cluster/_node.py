@@ -222,6 +222,8 @@ class ClusterNode:
         self.counters = Counters()
         self.link_state = _LinkState(self)
         self.closing = threading.Event()
+        self.subscribed = threading.Event()
+        """Set once the pub/sub reader's subscriptions are confirmed."""
         self.closed = False
         self.positions: dict[str, str] = {}
         """Stream key -> last entry id read (kept across reader restarts)."""
@@ -238,7 +240,11 @@ class ClusterNode:
         self._infos: dict[str, dict[str, Any]] = {}
         self._previous_high: dict[str, dict[str, int]] = {}
         self._node_watchers: dict[str, dict[Process, None]] = {}
-        self._proxies: dict[tuple[str, Any], RemoteProcess] = {}
+        # Weak: a proxy lives while something holds it (a RemotePid, a link,
+        # a monitor); references that crossed nodes do not pile up forever.
+        self._proxies: weakref.WeakValueDictionary[tuple[str, Any], RemoteProcess] = (
+            weakref.WeakValueDictionary()
+        )
         self._exports: weakref.WeakValueDictionary[str, Process] = weakref.WeakValueDictionary()
         self._pending: dict[int, _Pending] = {}
         self._monitors: dict[int, tuple[MonitorRef, RemoteProcess]] = {}
@@ -609,7 +615,8 @@ class ClusterNode:
         if for_us:
             result = handle.accept_external(topic, wire)
         else:
-            result = handle.verifier(wire, topic) if handle.verifier is not None else Error("x")
+            verifier = handle.verifier
+            result = verifier(wire, topic) if verifier is not None else Error("no_verifier")
             if not result:
                 handle.counters.add_forged()
                 if handle.on_forgery is not None:
@@ -872,12 +879,12 @@ class ClusterNode:
                 return
             self._previous_high.pop(node, None)
             watchers = list(self._node_watchers.get(node, ()))
-            proxies = [p for (n, _), p in self._proxies.items() if n == node]
+            proxies = [p for (n, _), p in list(self._proxies.items()) if n == node]
             monitors = [(mid, e) for mid, e in self._monitors.items() if e[1].node == node]
             for mid, entry in monitors:
                 del self._monitors[mid]
                 self._monitor_ids.pop(entry[0], None)
-        level = logging.INFO if self.closed else logging.WARNING
+        level = logging.INFO if self.closed or reason == LEFT else logging.WARNING
         logger.log(level, "cluster %s: node %s is down (%s)", self.node, node, reason)
         self.emit(NODEDOWN, reason, name=node)
         self._fail_pending(node)

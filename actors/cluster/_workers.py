@@ -64,7 +64,11 @@ class _RedisWorker(actors.GenServer):
             self.conn = client(
                 self.node.settings.url, self.node.settings, f"{self.node.node}:{self.role}"
             )
-            self.connected()
+            try:
+                self.connected()
+            except BaseException:
+                self.drop_connection()
+                raise
         return self.conn
 
     def connected(self) -> None:
@@ -140,19 +144,23 @@ class Writer(_RedisWorker):
             and self.node.link_state.connected
             and self.send_lock.acquire(False)
         ):
+            # One round trip on a healthy connection (bounded by
+            # socket_timeout), so not declared as blocking: that would wake
+            # a compensating pool worker and turn off the calling actor's
+            # inline calls, for a wait shorter than either costs.
             try:
-                with actors.blocking():
-                    self.drain()
+                self.drain()
                 return
             except CONNECTION_ERRORS:
                 self.drop_connection()  # the actor reconnects and resends
-            except actors.PoolExhausted:
-                pass
             finally:
                 self.send_lock.release()
         actors.send(self.ref, _STEP)
 
     def connected(self) -> None:
+        # Loading the script proves the connection works before anything is
+        # taken from the outbox: an outage then keeps every entry queued,
+        # and only a batch cut off mid-flight can be lost.
         self.scripts = Scripts(self.conn)
         self.append_sha = self.conn.script_load(APPEND_SCRIPT)
 
@@ -194,6 +202,14 @@ class Writer(_RedisWorker):
         settings = node.settings
         seqs = node.keys.seqs(node.node, node.incarnation)
         inbox_prefix = f"{node.keys.ns}:in:"
+        if len(batch) == 1 and batch[0].key.startswith(inbox_prefix):
+            # The usual call or reply: one command, no pipeline to build.
+            entry = batch[0]
+            conn.execute_command(
+                "XADD", entry.key, "MAXLEN", "~", settings.max_stream_length, "*", "e", entry.data
+            )
+            node.counters.add("sent")
+            return
         retention = str(int(settings.retention * 1000))
         pipe = conn.pipeline(transaction=False)
         published = sent = 0
@@ -320,6 +336,18 @@ class PubSubReader(_RedisWorker):
         self.pubsub = self.conn.pubsub()
         self.pubsub.psubscribe(keys.channel_pattern)
         self.pubsub.subscribe(keys.control)
+        # Wait for both confirmations: from then on no broadcast can pass us by.
+        confirmed = 0
+        deadline = time.monotonic() + self.node.settings.socket_timeout
+        while confirmed < 2:
+            message = self.pubsub.get_message(timeout=0.1)
+            if message is not None and message.get("type") in ("psubscribe", "subscribe"):
+                confirmed += 1
+            elif message is not None:
+                self.handle(message)
+            if time.monotonic() > deadline:
+                raise TimeoutError("Redis did not confirm the pub/sub subscriptions")
+        self.node.subscribed.set()
         self.heard = time.monotonic()
         self.ping_sent = None
 
@@ -343,14 +371,7 @@ class PubSubReader(_RedisWorker):
                 break
             self.heard = time.monotonic()
             self.ping_sent = None
-            kind = message.get("type")
-            if kind == "pmessage":
-                try:
-                    node.receive(message["data"], durable=False)
-                except Exception:
-                    logger.exception("cluster %s: handling a broadcast failed", node.node)
-            elif kind == "message":
-                self.control(message["data"])
+            self.handle(message)
         now = time.monotonic()
         if self.ping_sent is not None:
             if now - self.ping_sent > settings.socket_timeout:
@@ -360,6 +381,16 @@ class PubSubReader(_RedisWorker):
         elif now - self.heard > settings.ping_interval:
             pubsub.ping()
             self.ping_sent = now
+
+    def handle(self, message: dict[str, Any]) -> None:
+        kind = message.get("type")
+        if kind == "pmessage":
+            try:
+                self.node.receive(message["data"], durable=False)
+            except Exception:
+                logger.exception("cluster %s: handling a broadcast failed", self.node.node)
+        elif kind == "message":
+            self.control(message["data"])
 
     def control(self, data: Any) -> None:
         import json
