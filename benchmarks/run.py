@@ -38,6 +38,7 @@ MODULES = [
     "bench_eventstore",
     "bench_eventbus",
     "bench_aio",
+    "bench_cluster",
 ]
 
 

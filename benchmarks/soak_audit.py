@@ -51,8 +51,8 @@ import actors  # noqa: E402
 import supervision as sv  # noqa: E402
 from actors import gater, pubsub  # noqa: E402
 from actors.audit import AuditLog, SqliteAuditStore, flush, stats  # noqa: E402
+from actors.gater import instances  # noqa: E402
 from actors.lowlevel import lookup  # noqa: E402
-from actors.pubsub import instances  # noqa: E402
 
 BAD_NAME = os.fsdecode(b"export-\xff\xfe.csv")
 

@@ -27,6 +27,7 @@ import actors
 import supervision as sv
 from actors import messages
 from actors.gater import instances
+from actors.gater._cluster import cluster_health
 from actors.gater._integration import (
     BroadcastResult,
     Prepared,
@@ -260,7 +261,7 @@ class HealthBroadcaster(_Periodic):
             quorum_status="lost" if status == "unhealthy" else "available",
             system=system,
         )
-        return node, cluster
+        return node, cluster_health(system, status) or cluster
 
 
 _Counts = tuple[int, int, int, int, int, int]

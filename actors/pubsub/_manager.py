@@ -78,6 +78,19 @@ class PubSubManager:
                 manager = system.extensions[_EXTENSION] = cls(system)
             return manager
 
+    def use_adapter(self, adapter: Adapter) -> None:
+        """Carry broadcasts to other nodes through ``adapter`` (a cluster
+        layer installs its own when the system joins a cluster).
+
+        Raises:
+            RuntimeError: instances exist already (they hold the old adapter).
+        """
+        with self._lock:
+            if self._instances:
+                msg = "use_adapter() must come before any pub/sub instance is created"
+                raise RuntimeError(msg)
+            self.adapter = adapter
+
     def __repr__(self) -> str:
         return f"<PubSubManager of {self.system.name!r}: {sorted(self._instances)}>"
 
