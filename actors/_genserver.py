@@ -266,7 +266,7 @@ class GenServer(pykka.Actor):
 
     # Callbacks -------------------------------------------------------------------
 
-    def init(self, *args: Any, **kwargs: Any) -> None:
+    def init(self, *args: Any, **kwargs: Any) -> object:
         """Set up the actor's state; runs before any message is handled.
 
         Thread: the thread that called :meth:`start` or :meth:`start_link`
@@ -283,6 +283,7 @@ class GenServer(pykka.Actor):
                 f"kwargs={kwargs!r}; define init() to accept them"
             )
             raise TypeError(msg)
+        return None
 
     def handle_call(self, request: Any, caller: Caller) -> Any:
         """Answer a :func:`actors.call`; the return value is the reply.
@@ -300,7 +301,7 @@ class GenServer(pykka.Actor):
         msg = f"{type(self).__name__} has no handle_call clause for {request!r} (bad_call)"
         raise NotImplementedError(msg)
 
-    def handle_cast(self, request: Any) -> None:
+    def handle_cast(self, request: Any) -> object:
         """Handle an :func:`actors.cast`.
 
         The default crashes the actor (OTP's ``bad_cast``): end a ``match``
@@ -312,7 +313,7 @@ class GenServer(pykka.Actor):
         msg = f"{type(self).__name__} has no handle_cast clause for {request!r} (bad_cast)"
         raise NotImplementedError(msg)
 
-    def handle_info(self, message: Any) -> None:
+    def handle_info(self, message: Any) -> object:
         """Handle any other message: :func:`actors.send`, ``("DOWN", ...)``,
         ``("EXIT", ...)`` when trapping exits, timers, ``("timeout",)``.
 
@@ -324,8 +325,9 @@ class GenServer(pykka.Actor):
         runtime); never the sender's, nor the timer thread.
         """
         logger.warning("%s received an unexpected message: %r", self._proc, message)
+        return None
 
-    def handle_continue(self, arg: Any) -> None:
+    def handle_continue(self, arg: Any) -> object:
         """Run after the callback that called :meth:`continue_with`, before
         any new message. The default crashes the actor.
 
@@ -339,7 +341,7 @@ class GenServer(pykka.Actor):
         )
         raise NotImplementedError(msg)
 
-    def terminate(self, reason: Any) -> None:
+    def terminate(self, reason: Any) -> object:
         """Clean up before the actor exits.
 
         Called when a callback raised (``reason`` is the exception), after
