@@ -34,11 +34,11 @@ class Inventory(actors.AsyncGenServer):
 
 async def main(system: actors.ActorSystem) -> None:
     PubSubManager.of(system).ensure("shop")
-    sv.Supervisor.start([sv.child_spec("inventory", Inventory, name="inventory")], system=system)
-    async with pubsub.asubscribe("shop", "stock", system=system) as sub:
+    sv.Supervisor.start([sv.child_spec("inventory", Inventory, name="inventory")])
+    async with pubsub.asubscribe("shop", "stock") as sub:
         for _ in range(4):
             try:
-                left = await actors.acall("inventory", ("take", "apple"), system=system)
+                left = await actors.acall("inventory", ("take", "apple"))
                 print(f"took an apple, {left} left")
             except actors.CallError as exc:
                 print(

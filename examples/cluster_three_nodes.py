@@ -76,7 +76,7 @@ def run_node(node: str, url: str) -> None:
     with actors.ActorSystem(node.split("@")[0], node=node, cluster=url, config=CONFIG) as system:
         gater.start(system, audit=False)
         if node.startswith("billing"):
-            Ledger.start(name="ledger", system=system)
+            Ledger.start(name="ledger")
         print("ready", flush=True)
         sys.stdin.read()
 
@@ -132,11 +132,11 @@ def main() -> None:
         with actors.ActorSystem("orders", node=NODES[0], cluster=url, config=CONFIG) as system:
             gater.start(system, audit=False)
             complete = threading.Event()
-            dashboard = HealthDashboard.start(complete, name="dashboard", system=system)
-            print(f"{NODES[0]} sees {', '.join(actors.nodes(system=system))}")
+            dashboard = HealthDashboard.start(complete, name="dashboard")
+            print(f"{NODES[0]} sees {', '.join(actors.nodes())}")
             if not complete.wait(60):
                 raise SystemExit("the dashboard never saw three healthy nodes")
-            nodes, cluster = actors.call(dashboard, ("table",), system=system)
+            nodes, cluster = actors.call(dashboard, ("table",))
             print("health dashboard on", NODES[0])
             for node in NODES:
                 print(f"  {node:<24} {nodes[node]}")
@@ -144,9 +144,7 @@ def main() -> None:
                 f"  cluster: {cluster.status}, {cluster.healthy_nodes}/{cluster.total_nodes} "
                 f"healthy, quorum {cluster.quorum_status}"
             )
-            where, balance = actors.call(
-                ("ledger", NODES[1]), ("balance", "acme"), timeout=10, system=system
-            )
+            where, balance = actors.call(("ledger", NODES[1]), ("balance", "acme"), timeout=10)
             print(f"remote call: ledger on {where} says acme owes {balance}")
     finally:
         for child in children:

@@ -44,15 +44,15 @@ class Counter(actors.GenServer):
 
 def main() -> None:
     with actors.ActorSystem() as system:
-        Counter.start(10, name="counter", system=system)
+        Counter.start(10, name="counter")
 
-        actors.cast("counter", ("add", 5), system=system)  # fire and forget
-        actors.send("counter", ("tick",), system=system)  # arrives in handle_info
-        print("count:", actors.call("counter", ("get",), system=system))  # 16
+        actors.cast("counter", ("add", 5))  # fire and forget
+        actors.send("counter", ("tick",))  # arrives in handle_info
+        print("count:", actors.call("counter", ("get",)))  # 16
 
-        print("after add:", actors.call("counter", ("add", 4), system=system))  # 20
-        actors.stop("counter", system=system)
-        print("registered afterwards:", actors.whereis("counter", system))  # None
+        print("after add:", actors.call("counter", ("add", 4)))  # 20
+        actors.stop("counter")
+        print("registered afterwards:", actors.whereis("counter"))  # None
 
 
 if __name__ == "__main__":

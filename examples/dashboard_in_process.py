@@ -31,7 +31,7 @@ class Heartbeat(actors.GenServer):
 if __name__ == "__main__":
     with actors.ActorSystem("shop") as system:
         gater.start(system, audit=False, broadcasters=False)
-        sv.Supervisor.start([sv.child_spec("beat", Heartbeat)], name="app", system=system)
+        sv.Supervisor.start([sv.child_spec("beat", Heartbeat)], name="app")
         board = dashboard.serve(system, port=0)  # 127.0.0.1, actions off
         print(f"dashboard: {board.url}")
         if "--serve" in sys.argv:

@@ -26,7 +26,7 @@ def write_events(store: EventStore, stream: str = "people") -> None:
 
 
 def main() -> None:
-    with actors.ActorSystem() as system, EventStore.open(":memory:", system=system) as store:
+    with actors.ActorSystem() as system, EventStore.open(":memory:") as store:
         write_events(store)
         try:
             store.append("people", EventData("PersonCreated", {"name": "Mika"}), NO_STREAM)

@@ -50,7 +50,7 @@ class Consumer(actors.GenServer):
 def main() -> None:
     with (
         actors.ActorSystem() as system,
-        EventStore.open(":memory:", system=system) as store,
+        EventStore.open(":memory:") as store,
         Probe(system) as report,
     ):
         store.create_persistent_subscription(

@@ -48,7 +48,7 @@ def run(folder: Path, new_events: list[tuple[str, str]]) -> None:
     """One run of the program: open the store, archive what comes."""
     with (
         actors.ActorSystem() as system,
-        EventStore.open(folder / "events.db", system=system) as store,
+        EventStore.open(folder / "events.db") as store,
         Probe(system) as report,
     ):
         try:

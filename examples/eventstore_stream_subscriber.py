@@ -66,7 +66,7 @@ class StreamSubscriber(actors.GenServer):
 def main() -> None:
     with (
         actors.ActorSystem() as system,
-        EventStore.open(":memory:", system=system) as store,
+        EventStore.open(":memory:") as store,
         Probe(system) as progress,
     ):
         store.append("people", [EventData("PersonCreated", {"name": n}) for n in ("Pera", "Mika")])

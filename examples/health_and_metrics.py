@@ -82,7 +82,7 @@ def main() -> None:
     with actors.ActorSystem("dashboard", clock=clock, config=config) as system:
         # The tree runs the ten instances and both broadcasters (no audit file here).
         tree = gater.start(system, audit=False)
-        dashboard = Dashboard.start(system=system)
+        dashboard = Dashboard.start()
 
         clock.advance(30)  # the first health broadcast
         actors.call(dashboard, ("wait_for_updates", 1))
@@ -95,7 +95,6 @@ def main() -> None:
             "critical",
             "Node b@cluster disconnected",
             {"node": "b@cluster", "reason": "noconnection"},
-            system=system,
         )
         clock.advance(30)  # ...and the next broadcast shows it
         actors.call(dashboard, ("wait_for_updates", 2))

@@ -46,7 +46,7 @@ class Projection(actors.GenServer):
 def main() -> None:
     with actors.ActorSystem("health-dashboard") as system:
         gater.start(system, audit=False)  # no audit file for this example
-        dashboard = HealthDashboard.start(name="dashboard", system=system)
+        dashboard = HealthDashboard.start(name="dashboard")
 
         for name, status in [
             ("user_projection", "registration_success"),
@@ -59,8 +59,8 @@ def main() -> None:
                 "event_type": status,
             }
             topic = f"subscription_health:production_store:{name}"
-            pubsub.broadcast(instances.HEALTH, topic, ("subscription_health", event), system=system)
-        projection = Projection.start(name="projection", system=system)
+            pubsub.broadcast(instances.HEALTH, topic, ("subscription_health", event))
+        projection = Projection.start(name="projection")
         actors.stop(projection)
 
         subscriptions, lifecycle = actors.call(dashboard, ("table",))

@@ -70,10 +70,10 @@ def main() -> None:
     with actors.ActorSystem("incident") as system:
         gater.start(system, audit=False)  # no audit file for this example
         pager = Probe(system)  # stands in for a paging integration
-        responder = IncidentResponder.start(pager, system=system)
-        sv.Supervisor.start([sv.child_spec("ingester", Ingester, name="ingester")], system=system)
+        responder = IncidentResponder.start(pager)
+        sv.Supervisor.start([sv.child_spec("ingester", Ingester, name="ingester")])
 
-        actors.cast("ingester", "write", system=system)  # crashes; its supervisor restarts it
+        actors.cast("ingester", "write")  # crashes; its supervisor restarts it
         pubsub.broadcast(
             instances.HEALTH,
             "subscription_health:production_store:user_projection",
@@ -81,13 +81,11 @@ def main() -> None:
                 "subscription_health",
                 {"subscription_name": "user_projection", "event_type": "proxy_crashed"},
             ),
-            system=system,
         )
         pubsub.broadcast(
             instances.ALERTS,
             "system_alerts:critical",
             ("critical_alert", {"message": "ingestion stalled on production_store"}),
-            system=system,
         )
         pages = sorted(pager.expect(("page", str), timeout=5)[1] for _ in range(2))
 

@@ -48,9 +48,9 @@ class Guardian(actors.GenServer):
 def main() -> None:
     with actors.ActorSystem() as system:
         report = Probe(system)
-        first = Worker.start(name="first", system=system)
-        second = Worker.start(first, name="second", system=system)  # linked to first
-        guardian = Guardian.start(report, system=system)
+        first = Worker.start(name="first")
+        second = Worker.start(first, name="second")  # linked to first
+        guardian = Guardian.start(report)
         actors.call(guardian, ("link", second))
         report.monitor(first)
         report.monitor(second)

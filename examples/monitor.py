@@ -43,8 +43,8 @@ class Watcher(actors.GenServer):
 def main() -> None:
     with actors.ActorSystem() as system:
         report = Probe(system)
-        watcher = Watcher.start(report, system=system)
-        job = Job.start(system=system)
+        watcher = Watcher.start(report)
+        job = Job.start()
         actors.call(watcher, ("watch", job, "job"))
 
         print("10 / 4 =", actors.call(job, ("divide", 10, 4)))
@@ -56,7 +56,7 @@ def main() -> None:
         label, reason = report.expect((ANY, ANY))
         print(f"watcher got DOWN for {label}: {reason}")
 
-        done = Job.start(system=system)
+        done = Job.start()
         actors.stop(done)
         actors.call(watcher, ("watch", done, "already finished"))
         print("monitoring a dead actor:", report.expect((ANY, ANY)))

@@ -67,16 +67,16 @@ def main() -> None:
     with actors.ActorSystem("monitoring", config=config) as system:
         # The ten instances and both broadcasters (no audit file for this example).
         gater.start(system, audit=False)
-        worker = MonitoringWorker.start(name="monitoring_worker", system=system)
+        worker = MonitoringWorker.start(name="monitoring_worker")
 
         for i in range(25):  # some business traffic to measure
-            pubsub.broadcast(instances.EVENTS, "orders:$all", ("events", [i]), system=system)
+            pubsub.broadcast(instances.EVENTS, "orders:$all", ("events", [i]))
         integration.broadcast_alert(
-            "node_failure", "critical", "Node b@cluster down", {"node": "b@cluster"}, system=system
+            "node_failure", "critical", "Node b@cluster down", {"node": "b@cluster"}
         )
         # A component of yours can report on the same topic.
         integration.broadcast_metrics(
-            "persistence", {"operations_count": 1000}, topic="performance", system=system
+            "persistence", {"operations_count": 1000}, topic="performance"
         )
 
         # One metric per running instance per tick, plus ours.

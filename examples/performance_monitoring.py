@@ -45,7 +45,7 @@ class PerformanceMonitor(actors.GenServer):
 def main() -> None:
     with actors.ActorSystem("performance") as system:
         gater.start(system, audit=False)  # no audit file for this example
-        monitor = PerformanceMonitor.start(system=system)
+        monitor = PerformanceMonitor.start()
 
         for name, ms in [("user_projection", 45), ("user_projection", 55), ("orders", 12)]:
             event = {
@@ -55,14 +55,11 @@ def main() -> None:
                 "metadata": {"result": "ok", "processing_time_ms": ms},
             }
             topic = f"subscription_metrics:production_store:{name}"
-            pubsub.broadcast(
-                instances.METRICS, topic, ("subscription_metrics", event), system=system
-            )
+            pubsub.broadcast(instances.METRICS, topic, ("subscription_metrics", event))
         pubsub.broadcast(
             instances.DIAGNOSTICS,
             "diagnostics:performance_trace",
             ("diagnostic_event", {"span": "append_events", "duration_ms": 3.2}),
-            system=system,
         )
 
         averages, traces = actors.call(monitor, "report")

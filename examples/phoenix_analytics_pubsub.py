@@ -47,7 +47,7 @@ def subscribe() -> None:
 
 def broadcast(event: RequestLog, system: actors.ActorSystem | None = None) -> Ok | actors.Error:
     """Send ``("request_sent", event)`` to every subscriber; never raises."""
-    return pubsub.broadcast(_NAME, _TOPIC, ("request_sent", event), system=system)
+    return pubsub.broadcast(_NAME, _TOPIC, ("request_sent", event))
 
 
 # --- using it -------------------------------------------------------------------
@@ -76,10 +76,10 @@ class LiveRequests(actors.GenServer):
 def main() -> None:
     with actors.ActorSystem("analytics") as system:
         start(system)
-        live = LiveRequests.start(system=system)
+        live = LiveRequests.start()
         print("pub/sub server:", name())
         for i, path in enumerate(["/api/users", "/api/users", "/health"]):
-            print(broadcast(RequestLog(request_id=str(i), path=path), system=system))
+            print(broadcast(RequestLog(request_id=str(i), path=path)))
         print("requests per path:", actors.call(live, "counts"))
 
 

@@ -70,12 +70,8 @@ def show(what: str, verdict: tuple[str, Any]) -> None:
 
 def verdicts(system: actors.ActorSystem, clock: actors.ManualClock) -> None:
     print("validate_secure_message:")
-    health = messages.new(
-        messages.NodeHealth, "a@cluster", "healthy", {"disk": "pass"}, system=system
-    )
-    signed = messages.sign(
-        (health.TAG, health), instance=instances.HEALTH, topic="cluster:health", system=system
-    )
+    health = messages.new(messages.NodeHealth, "a@cluster", "healthy", {"disk": "pass"})
+    signed = messages.sign((health.TAG, health), instance=instances.HEALTH, topic="cluster:health")
     wire = messages.to_wire(signed)  # what goes on the wire: canonical JSON bytes
     cache = messages.NonceCache()  # one per receiver: remembers accepted nonces
 
@@ -105,19 +101,17 @@ def verdicts(system: actors.ActorSystem, clock: actors.ManualClock) -> None:
 def secure_instance(system: actors.ActorSystem) -> None:
     print("\na secure instance (refusals are also logged as warnings):")
     partner_feed = PubSubManager.of(system).ensure("partner_feed", secure=True)
-    consumer = Receiver.start(system=system)
-    soc = Receiver.start(system=system)  # a security operations centre
-    pubsub.subscribe(partner_feed, "orders", consumer, system=system)
-    pubsub.subscribe(instances.SECURITY, "access_violations", soc, system=system)
+    consumer = Receiver.start()
+    soc = Receiver.start()  # a security operations centre
+    pubsub.subscribe(partner_feed, "orders", consumer)
+    pubsub.subscribe(instances.SECURITY, "access_violations", soc)
 
-    change = messages.new(
-        messages.DataChange, "partner-7", "order", "o-42", "update", system=system
-    )
+    change = messages.new(messages.DataChange, "partner-7", "order", "o-42", "update")
     result = partner_feed.broadcast_signed("orders", (change.TAG, change))
     print(f"  broadcast_signed          -> {result}")
 
     envelope = messages.to_wire(
-        messages.sign((change.TAG, change), instance="partner_feed", topic="orders", system=system)
+        messages.sign((change.TAG, change), instance="partner_feed", topic="orders")
     )
     print(f"  accept_external(signed)   -> {partner_feed.accept_external('orders', envelope)}")
     print(f"  accept_external(replayed) -> {partner_feed.accept_external('orders', envelope)}")

@@ -50,26 +50,23 @@ class SecurityOperationsCenter(actors.GenServer):
 def main() -> None:
     with actors.ActorSystem("soc") as system:
         gater.start(system, audit=False)  # no audit file for this example
-        soc = SecurityOperationsCenter.start(system=system)
+        soc = SecurityOperationsCenter.start()
 
         for _ in range(3):
             pubsub.broadcast(
                 instances.SECURITY,
                 "security_events:authentication",
                 ("security_event", {"event_type": "authentication_failure", "user_id": "mallory"}),
-                system=system,
             )
         pubsub.broadcast(
             instances.AUDIT,
             "audit_trail:admin_operations",
             ("audit_event", {"user_id": "admin", "action": "delete_subscription"}),
-            system=system,
         )
         pubsub.broadcast(
             instances.ALERTS,
             "system_alerts:critical",
             ("critical_alert", {"message": "circuit breaker opened for 5 subscriptions"}),
-            system=system,
         )
 
         failures, audit, incidents = actors.call(soc, "report")

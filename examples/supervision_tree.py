@@ -70,14 +70,14 @@ def main() -> None:
             type="supervisor",
         )
         top = sv.Supervisor.start(
-            [middle, sv.child_spec("reporter", Steady, name="reporter")], name="top", system=system
+            [middle, sv.child_spec("reporter", Steady, name="reporter")], name="top"
         )
         print("tree at start:")
         print(sv.format_tree(sv.tree(top)))
 
         print("\ncrashing 'flaky' three times within 5 s:")
         for n in (1, 2, 3):
-            actors.cast("flaky", ("crash", n), system=system)
+            actors.cast("flaky", ("crash", n))
             if n < 3:
                 events.expect(lambda e: e.event_type == "restarted" and e.child_id == "flaky")
         # The third crash exceeds middle's intensity: middle gives up, exits
@@ -86,7 +86,7 @@ def main() -> None:
 
         print("\ntree afterwards (middle restarted once by top; a fresh flaky):")
         print(sv.format_tree(sv.tree(top)))
-        print("\nsteady answers:", actors.call("steady", "ping", system=system))
+        print("\nsteady answers:", actors.call("steady", "ping"))
         print("\nshutting down:")
     print("done")
 
