@@ -6,6 +6,7 @@
 * ``actors tree [--after S]``: the demo application's supervision tree.
 * ``actors events [PATH] [STREAM] [--json] [--follow]`` and
   ``actors subscriptions [PATH] [--replay-parked STREAM GROUP]``: an event store.
+* ``actors store init|migrate|status URL``: a PostgreSQL event store's schema.
 
 Bad arguments print one error line and exit with status 2; a missing or
 unreadable audit log prints one line and exits with status 1.
@@ -102,6 +103,9 @@ def build_parser() -> argparse.ArgumentParser:
     from actors.cli._events_cmd import add_commands as add_event_commands
 
     add_event_commands(commands)
+    from actors.cli._store_cmd import add_commands as add_store_commands
+
+    add_store_commands(commands)
     return parser
 
 
@@ -133,6 +137,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             from actors.cli._events_cmd import run as run_event_command
 
             return run_event_command(args, out)
+        if args.command == "store":
+            from actors.cli._store_cmd import run as run_store_command
+
+            return run_store_command(args, out)
         from actors.cli._tree_cmd import run_tree
 
         return run_tree(after=args.after.total_seconds(), out=out)

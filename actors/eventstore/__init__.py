@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, Any
+
 from actors.eventstore._api import (
     ack,
     connect_to_persistent_subscription,
@@ -67,6 +69,20 @@ from actors.eventstore._types import (
     StreamSlice,
 )
 
+if TYPE_CHECKING:
+    from actors.eventstore._postgres import PostgresBackend
+
+
+def __getattr__(name: str) -> Any:
+    # PostgresBackend needs psycopg (the ``postgres`` extra): imported on use.
+    if name == "PostgresBackend":
+        from actors.eventstore._postgres import PostgresBackend
+
+        return PostgresBackend
+    msg = f"module {__name__!r} has no attribute {name!r}"
+    raise AttributeError(msg)
+
+
 __all__ = [
     "ALL",
     "ANY",
@@ -102,6 +118,7 @@ __all__ = [
     "ParkedMessage",
     "PersistentSettings",
     "PersistentSubscription",
+    "PostgresBackend",
     "ProjectionDB",
     "RecordedEvent",
     "RetryOutcome",
