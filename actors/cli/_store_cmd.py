@@ -44,8 +44,10 @@ def add_commands(commands: Any) -> None:
             action.add_argument("--json", action="store_true", help="one JSON object")
 
 
-def run(args: argparse.Namespace, out: TextIO, err: TextIO = sys.stderr) -> int:
-    """Run ``actors store ACTION URL``; returns the exit status."""
+def run(args: argparse.Namespace, out: TextIO, err: TextIO | None = None) -> int:
+    """Run ``actors store ACTION URL``; returns the exit status (errors on
+    ``err``, default ``sys.stderr``)."""
+    err = err if err is not None else sys.stderr
     prog = f"actors store {args.store_command}"
     try:
         from actors.eventstore._pg_url import parse_postgres_url
@@ -82,8 +84,7 @@ def run(args: argparse.Namespace, out: TextIO, err: TextIO = sys.stderr) -> int:
     except psycopg.Error as exc:
         text = target.scrub((str(exc).strip().splitlines() or [type(exc).__name__])[0])
         print(
-            f"{prog}: cannot use {target.masked}: {text}; is the server running "
-            "(pg_isready)?",
+            f"{prog}: cannot use {target.masked}: {text}; is the server running (pg_isready)?",
             file=err,
         )
         return 1
@@ -123,7 +124,5 @@ def _status(conn: Any, schema_name: str, masked: str, as_json: bool, out: TextIO
             instances = status["instances"]
             print(f"  {len(instances)} store processes alive", file=out)
             for item in instances:
-                print(
-                    f"    {item['instance']} ({item['role']}) since {item['started']}", file=out
-                )
+                print(f"    {item['instance']} ({item['role']}) since {item['started']}", file=out)
     return 0 if status["state"] == "up to date" else 1

@@ -271,6 +271,7 @@ class PostgresBackend:
             1000 * (statement_timeout or _number(options, "statement_timeout", 30.0, target))
         )
         self._connect_timeout = connect_timeout
+        self.application_name = f"actors-eventstore {role} {self.instance.rsplit(':', 1)[1]}"
         self._role = role
         self._closed = False
         self._lock = threading.Lock()
@@ -325,7 +326,9 @@ class PostgresBackend:
         info = psycopg.conninfo.conninfo_to_dict(self._target.conninfo)
         defaults = {
             "connect_timeout": str(max(1, round(self._connect_timeout))),
-            "application_name": f"actors-eventstore:{self._role}",
+            # Names this backend's connections (pg_stat_activity), e.g. for
+            # an operator, or a test, to terminate exactly them.
+            "application_name": self.application_name,
             # A dead peer (a cut network) is noticed in seconds, not hours.
             "keepalives": "1",
             "keepalives_idle": "5",
