@@ -27,6 +27,7 @@ MODULES = [
     "bench_audit",
     "bench_messages",
     "bench_eventstore",
+    "bench_postgres",
 ]
 
 

@@ -128,6 +128,17 @@ _RETRYABLE: Final = (
     psycopg.errors.SerializationFailure,
 )
 _COLUMNS: Final = "position, stream, version, event_id, type, data, metadata, format, created"
+_COLUMN_TYPES: Final = (
+    "bigint",
+    "text",
+    "bigint",
+    "text",
+    "text",
+    "text",
+    "text",
+    "integer",
+    "bigint",
+)
 _PIN: Final = "('x' || substr(md5({}), 1, 8))::bit(32)::bigint"
 """A stable 32-bit hash of a stream name, computed by the server (pinned strategy)."""
 
@@ -279,24 +290,16 @@ class PostgresBackend:
         self._feed: CommitFeed | None = None
         self._sql = _Sql(quote_schema(self.schema), target.channel)
         self._pool: ConnectionPool[psycopg.Connection[Any]] | None = None
+        self._state_pool: ConnectionPool[psycopg.Connection[Any]] | None = None
         try:
             with self._connect() as conn:
                 self._check_schema(conn)
                 if listen:
                     self._beat(conn)
-            self._pool = ConnectionPool(
-                target.conninfo,
-                kwargs=self._connect_kwargs(),
-                configure=self._configure,
-                min_size=1,
-                max_size=max(1, self._pool_size),
-                open=False,
-                timeout=min(5.0, self.reconnect_timeout),
-                name=f"actors-eventstore-{self.schema}",
-            )
-            self._pool.open(wait=True, timeout=connect_timeout + 1.0)
+            self._pool = self._make_pool("events", self._configure)
+            self._state_pool = self._make_pool("state", self._configure_state)
             if recover:
-                self._run("recover", self._recover)
+                self._run_state("recover", self._recover)
             if listen:
                 self._feed = CommitFeed(
                     target,
@@ -342,6 +345,29 @@ class PostgresBackend:
 
     def _configure(self, conn: psycopg.Connection[Any]) -> None:
         conn.execute(f"SET statement_timeout = {self._statement_ms}")
+
+    def _configure_state(self, conn: psycopg.Connection[Any]) -> None:
+        # Group state commits without waiting for the disk, as SQLite's
+        # synchronous=NORMAL: a server crash can lose its last commits, which
+        # only means redeliveries. Events are always committed durably.
+        conn.execute(f"SET statement_timeout = {self._statement_ms}")
+        conn.execute("SET synchronous_commit = off")
+
+    def _make_pool(
+        self, which: str, configure: Callable[[psycopg.Connection[Any]], None]
+    ) -> ConnectionPool[psycopg.Connection[Any]]:
+        pool: ConnectionPool[psycopg.Connection[Any]] = ConnectionPool(
+            self._target.conninfo,
+            kwargs=self._connect_kwargs(),
+            configure=configure,
+            min_size=1,
+            max_size=max(1, self._pool_size),
+            open=False,
+            timeout=min(5.0, self.reconnect_timeout),
+            name=f"actors-eventstore-{self.schema}-{which}",
+        )
+        pool.open(wait=True, timeout=self._connect_timeout + 1.0)
+        return pool
 
     def _connect(self) -> psycopg.Connection[Any]:
         conn = psycopg.connect(self._target.conninfo, **self._connect_kwargs())
@@ -393,14 +419,20 @@ class PostgresBackend:
             msg = f"event store {self.url!r} is closed"
             raise StoreClosed(msg)
 
-    def _run(self, what: str, body: Callable[[psycopg.Connection[Any]], T]) -> T:
+    def _run_state(self, what: str, body: Callable[[psycopg.Connection[Any]], T]) -> T:
+        """:meth:`_run` on the group-state pool (asynchronous commits)."""
+        return self._run(what, body, state=True)
+
+    def _run(
+        self, what: str, body: Callable[[psycopg.Connection[Any]], T], *, state: bool = False
+    ) -> T:
         """``body(conn)`` on a pooled connection; retried on a lost connection
         (with backoff, up to ``reconnect_timeout``)."""
         deadline: float | None = None
         delay = 0.0
         while True:
             self._check_open()
-            pool = self._pool
+            pool = self._state_pool if state else self._pool
             if pool is None:
                 self._check_open()
                 msg = f"event store {self.url!r} is not open"
@@ -452,8 +484,10 @@ class PostgresBackend:
                     conn.execute(self._sql.forget_instance, (self.instance,))
             except psycopg.Error:
                 pass  # its heartbeat stops anyway
-        if pool is not None:
-            pool.close(timeout=5.0)
+        for closing in (pool, self._state_pool):
+            if closing is not None:
+                closing.close(timeout=5.0)
+        self._state_pool = None
 
     def on_commit(self, callback: CommitCallback) -> Callable[[], None]:
         with self._lock:
@@ -902,7 +936,7 @@ class PostgresBackend:
                     raise GroupExists(stream, group)
                 return self._group_state(conn, stream, group)
 
-        return self._run("create a persistent subscription", body)
+        return self._run_state("create a persistent subscription", body)
 
     def update_group(self, stream: str, group: str, settings: PersistentSettings) -> GroupState:
         self._names(stream, group)
@@ -915,7 +949,7 @@ class PostgresBackend:
                     raise GroupNotFound(stream, group)
                 return self._group_state(conn, stream, group)
 
-        return self._run("update a persistent subscription", body)
+        return self._run_state("update a persistent subscription", body)
 
     def delete_group(self, stream: str, group: str) -> None:
         self._names(stream, group)
@@ -931,11 +965,11 @@ class PostgresBackend:
                         (stream, group),
                     )
 
-        self._run("delete a persistent subscription", body)
+        self._run_state("delete a persistent subscription", body)
 
     def get_group(self, stream: str, group: str) -> GroupState:
         self._names(stream, group)
-        return self._run(
+        return self._run_state(
             "read a persistent subscription", lambda c: self._group_state(c, stream, group)
         )
 
@@ -946,7 +980,7 @@ class PostgresBackend:
             ).fetchall()
             return [self._group_state(conn, stream, group) for stream, group in keys]
 
-        return self._run("list persistent subscriptions", body)
+        return self._run_state("list persistent subscriptions", body)
 
     def _pin_slot(self, conn: psycopg.Connection[Any], stream: str, group: str) -> tuple[int, int]:
         """``(index, count)`` of this instance among the live instances with
@@ -962,9 +996,45 @@ class PostgresBackend:
     ) -> list[Delivery]:
         self._names(stream, group)
         me = self._owner(owner)
-        return self._run(
-            "claim messages", lambda conn: self._claim_in(conn, stream, group, me, limit, now)
+        return self._run_state(
+            "claim messages", lambda conn: self._claim(conn, stream, group, me, limit, now)
         )
+
+    def _claim(
+        self,
+        conn: psycopg.Connection[Any],
+        stream: str,
+        group: str,
+        me: str,
+        limit: int,
+        now: datetime,
+    ) -> list[Delivery]:
+        """One statement, one round trip (groups that are not ``pinned``):
+        lock the group row, take the waiting messages (``SKIP LOCKED``),
+        then events from the cursor, insert them and move the cursor."""
+        query = self._sql.claim_all if stream == ALL else self._sql.claim_stream
+        params = {
+            "stream": stream,
+            "group": group,
+            "owner": me,
+            "instance": self.instance,
+            "now": now.timestamp(),
+            "limit": limit,
+        }
+        rows = conn.execute(query, params).fetchall()
+        settings = next((r[1] for r in rows if r[0] == "g"), None)
+        if settings is None:
+            raise GroupNotFound(stream, group)
+        if _settings(settings).consumer_strategy == "pinned":
+            return self._claim_in(conn, stream, group, me, limit, now)
+        due = sorted((r for r in rows if r[0] == "d"), key=lambda r: r[2])
+        fresh = sorted((r for r in rows if r[0] == "n"), key=lambda r: r[2])
+        gone = [r[2] for r in due if r[4] is None]
+        if gone:  # their events were deleted meanwhile
+            conn.execute(self._sql.delete_inflight, (stream, group, gone))
+        deliveries = [Delivery(r[2], _event(r[4:]), r[3]) for r in due if r[4] is not None]
+        deliveries.extend(Delivery(r[2], _event(r[4:]), 0) for r in fresh)
+        return deliveries
 
     def _claim_in(
         self,
@@ -975,102 +1045,77 @@ class PostgresBackend:
         limit: int,
         now: datetime,
     ) -> list[Delivery]:
+        """The ``pinned`` claim, three round trips in pipeline mode: the
+        settings and this instance's slot; the waiting messages pinned to it
+        (``SKIP LOCKED``) and the events after the cursor (under the group
+        row's lock); the inserts (some for the other instances) and the commit."""
         sql = self._sql
-        handed_over = False
-        with conn.transaction():
+        key_index = 0 if stream == ALL else 2
+        with conn.pipeline(), conn.transaction():
             settings = _settings(self._group_row(conn, stream, group)[0])
             deadline = now.timestamp() + settings.message_timeout
             pinned = settings.consumer_strategy == "pinned"
             index, count = self._pin_slot(conn, stream, group) if pinned else (0, 1)
-            due = sorted(
-                conn.execute(
-                    sql.claim_due,
-                    (
-                        me,
-                        self.instance,
-                        deadline,
-                        stream,
-                        group,
-                        count,
-                        index,
-                        limit,
-                        stream,
-                        group,
-                    ),
-                ).fetchall()
+            due_cursor = conn.execute(
+                sql.claim_due,
+                (me, self.instance, deadline, stream, group, count, index, limit, stream, group),
             )
-            fresh: list[tuple[Any, ...]] = []
-            wanted = limit - len(due)
-            if wanted > 0:
-                cursor = int(self._group_row(conn, stream, group, lock=True)[1])
-                rows = self._read_from_cursor(conn, stream, cursor, wanted if count == 1 else 500)
-                if rows:
-                    key_index = 0 if stream == ALL else 2
-                    taken: list[tuple[Any, ...]] = []
-                    others: list[tuple[Any, ...]] = []
-                    for row in rows:
-                        if len(taken) == wanted:
-                            break
-                        (taken if row[9] % count == index else others).append(row)
-                    last_key = (taken or others)[-1][key_index]
-                    if taken and others:
-                        last_key = max(taken[-1][key_index], others[-1][key_index])
-                    claimed_rows: list[tuple[Any, str | None, str | None, float | None]] = [
-                        (r, me, self.instance, deadline) for r in taken
-                    ]
-                    claimed_rows += [(r, None, None, None) for r in others]
-                    conn.execute(
-                        sql.insert_inflight,
-                        (
-                            stream,
-                            group,
-                            [r[key_index] for r, *_ in claimed_rows],
-                            [r[0] for r, *_ in claimed_rows],
-                            [o for _, o, _, _ in claimed_rows],
-                            [i for _, _, i, _ in claimed_rows],
-                            [d for _, _, _, d in claimed_rows],
-                            [r[9] for r, *_ in claimed_rows],
-                        ),
-                    )
-                    conn.execute(sql.advance_cursor, (last_key + 1, stream, group))
-                    fresh = taken
-                    handed_over = bool(others)
+            fresh_cursor = conn.execute(
+                sql.cursor_all if stream == ALL else sql.cursor_stream,
+                (stream, group, limit if count == 1 else 500)
+                if stream == ALL
+                else (stream, group, stream, stream, limit if count == 1 else 500),
+            )
+            due = sorted(due_cursor.fetchall())
+            rows = [r[1:] for r in fresh_cursor.fetchall() if r[1] is not None]
             deliveries: list[Delivery] = []
-            if due:
-                found = {
-                    row[0]: row
-                    for row in conn.execute(sql.events_at, ([p for _, p, _ in due],)).fetchall()
-                }
-                gone = []
-                for key, position, retry_count in due:
-                    event_row = found.get(position)
-                    if event_row is None:
-                        gone.append(key)
-                    else:
-                        deliveries.append(Delivery(key, _event(event_row), retry_count))
-                if gone:
-                    conn.execute(sql.delete_inflight, (stream, group, gone))
-            key_index = 0 if stream == ALL else 2
-            deliveries.extend(Delivery(r[key_index], _event(r[:9]), 0) for r in fresh)
-            if handed_over:
+            gone = []
+            for row in due:
+                if row[3] is None:
+                    gone.append(row[0])  # its event was deleted meanwhile
+                else:
+                    deliveries.append(Delivery(row[0], _event(row[3:]), row[2]))
+            if gone:
+                conn.execute(sql.delete_inflight, (stream, group, gone))
+            wanted = limit - len(due)
+            taken: list[tuple[Any, ...]] = []
+            others: list[tuple[Any, ...]] = []
+            for row in rows if wanted > 0 else ():
+                if len(taken) == wanted:
+                    break
+                (taken if row[9] % count == index else others).append(row)
+            if taken or others:
+                last_key = max(r[key_index] for r in (taken[-1:] + others[-1:]))
+                claimed: list[tuple[Any, str | None, str | None, float | None]] = [
+                    (r, me, self.instance, deadline) for r in taken
+                ]
+                claimed += [(r, None, None, None) for r in others]
+                conn.execute(
+                    sql.insert_inflight,
+                    (
+                        stream,
+                        group,
+                        [r[key_index] for r, *_ in claimed],
+                        [r[0] for r, *_ in claimed],
+                        [o for _, o, _, _ in claimed],
+                        [i for _, _, i, _ in claimed],
+                        [d for _, _, _, d in claimed],
+                        [r[9] for r, *_ in claimed],
+                    ),
+                )
+                conn.execute(sql.advance_cursor, (last_key + 1, stream, group))
+            deliveries.extend(Delivery(r[key_index], _event(r[:9]), 0) for r in taken)
+            if others:
                 # Work for another process's consumers: wake its group manager.
                 conn.execute(sql.notify, (f"wake - {self.instance} {stream}",))
         return deliveries
-
-    def _read_from_cursor(
-        self, conn: psycopg.Connection[Any], stream: str, cursor: int, count: int
-    ) -> list[tuple[Any, ...]]:
-        sql = self._sql
-        if stream == ALL:
-            return conn.execute(sql.cursor_all, (cursor, count)).fetchall()
-        return conn.execute(sql.cursor_stream, (cursor, stream, count)).fetchall()
 
     def ack(self, stream: str, group: str, keys: Sequence[int]) -> int:
         if not keys:
             return 0
         self._names(stream, group)
         wanted = list(keys)
-        return self._run(
+        return self._run_state(
             "ack messages",
             lambda c: c.execute(self._sql.delete_inflight, (stream, group, wanted)).rowcount,
         )
@@ -1106,7 +1151,7 @@ class PostgresBackend:
                 limit = _settings(self._group_row(conn, stream, group)[0]).max_retry_count
                 return self._retry_in(conn, stream, group, keys, now, reason, limit)
 
-        return self._run("retry messages", body)
+        return self._run_state("retry messages", body)
 
     def park(self, stream: str, group: str, keys: Sequence[int], reason: str, now: datetime) -> int:
         if not keys:
@@ -1121,7 +1166,7 @@ class PostgresBackend:
                 ).fetchall()
                 return len(rows)
 
-        return self._run("park messages", body)
+        return self._run_state("park messages", body)
 
     def expire(self, stream: str, group: str, now: datetime) -> RetryOutcome:
         self._names(stream, group)
@@ -1139,19 +1184,19 @@ class PostgresBackend:
                     return RetryOutcome()
                 return self._retry_in(conn, stream, group, keys, now, "message timeout", limit)
 
-        return self._run("expire messages", body)
+        return self._run_state("expire messages", body)
 
     def release(self, stream: str, group: str, owner: str) -> int:
         self._names(stream, group)
         me = self._owner(owner)
-        return self._run(
+        return self._run_state(
             "release messages",
             lambda c: c.execute(self._sql.release, (stream, group, me)).rowcount,
         )
 
     def checkpoint(self, stream: str, group: str) -> int:
         self._names(stream, group)
-        row = self._run(
+        row = self._run_state(
             "write a checkpoint",
             lambda c: c.execute(self._sql.checkpoint, (stream, group)).fetchone(),
         )
@@ -1166,7 +1211,7 @@ class PostgresBackend:
             self._group_row(conn, stream, group)
             return conn.execute(self._sql.parked, (stream, group, limit)).fetchall()
 
-        rows = self._run("read parked messages", body)
+        rows = self._run_state("read parked messages", body)
         return [
             ParkedMessage(
                 int(row[0]),
@@ -1187,7 +1232,7 @@ class PostgresBackend:
                 self._group_row(conn, stream, group)
                 return len(conn.execute(self._sql.replay, (stream, group, limit)).fetchall())
 
-        return self._run("replay parked messages", body)
+        return self._run_state("replay parked messages", body)
 
     def register_consumer(self, stream: str, group: str, consumer: str, now: datetime) -> int:
         self._names(stream, group)
@@ -1208,11 +1253,11 @@ class PostgresBackend:
                 )
                 return count + 1
 
-        return self._run("register a consumer", body)
+        return self._run_state("register a consumer", body)
 
     def unregister_consumer(self, stream: str, group: str, consumer: str) -> None:
         self._names(stream, group)
-        self._run(
+        self._run_state(
             "unregister a consumer",
             lambda c: c.execute(
                 f"DELETE FROM {self._sql.s}.consumers WHERE stream = %s AND grp = %s "
@@ -1267,8 +1312,9 @@ class _Sql:
         self.insert_events = (
             f"INSERT INTO {s}.events ({_COLUMNS}) "
             "SELECT r.p, %(stream)s, r.v, r.i, r.t, r.d, r.m, r.f, %(created)s "
-            "FROM unnest(%(positions)s::bigint[], %(versions)s::bigint[], %(ids)s::text[], "
-            "%(types)s::text[], %(data)s::text[], %(metadata)s::text[], %(formats)s::integer[]) "
+            # %b: the arrays travel in binary, which costs Python no per-item quoting.
+            "FROM unnest(%(positions)b::bigint[], %(versions)b::bigint[], %(ids)b::text[], "
+            "%(types)b::text[], %(data)b::text[], %(metadata)b::text[], %(formats)b::integer[]) "
             "AS r(p, v, i, t, d, m, f)"
         )
         self.finish_append = (
@@ -1372,22 +1418,83 @@ class _Sql:
             f"ON i.instance = c.instance WHERE c.stream = %s AND c.grp = %s AND {live}"
         )
         self.claim_due = (
-            f"UPDATE {s}.inflight f SET owner = %s, instance = %s, deadline = %s FROM ("
-            f"SELECT key FROM {s}.inflight WHERE stream = %s AND grp = %s AND owner IS NULL "
-            "AND pin %% %s = %s ORDER BY key LIMIT %s FOR UPDATE SKIP LOCKED) d "
-            "WHERE f.stream = %s AND f.grp = %s AND f.key = d.key "
-            "RETURNING f.key, f.position, f.retry_count"
+            f"WITH d AS (UPDATE {s}.inflight f SET owner = %s, instance = %s, deadline = %s "
+            f"FROM (SELECT key FROM {s}.inflight WHERE stream = %s AND grp = %s "
+            "AND owner IS NULL AND pin %% %s = %s ORDER BY key LIMIT %s FOR UPDATE SKIP LOCKED) x "
+            "WHERE f.stream = %s AND f.grp = %s AND f.key = x.key "
+            "RETURNING f.key, f.position, f.retry_count) "
+            f"SELECT d.key, d.position, d.retry_count, {ev} FROM d "
+            f"LEFT JOIN {s}.events e ON e.position = d.position"
         )
         pin_e = _PIN.format("e.stream")
+        # The group row's lock (held to the commit) serialises cursor moves;
+        # the events are read in the same statement, from its snapshot.
+        locked_cursor = (
+            f"WITH g AS (SELECT next_key FROM {s}.groups WHERE stream = %s AND grp = %s "
+            "FOR UPDATE) SELECT g.next_key, e.* FROM g LEFT JOIN LATERAL ("
+        )
         self.cursor_all = (
-            f"SELECT {ev}, {pin_e} FROM {s}.events e WHERE e.position >= %s "
-            "ORDER BY e.position LIMIT %s"
+            f"{locked_cursor}SELECT {ev}, {pin_e} FROM {s}.events e WHERE e.position >= g.next_key "
+            "ORDER BY e.position LIMIT %s) e ON true"
+        )
+        # The lowest version first, then an index range scan from it.
+        stream_low = (
+            "LATERAL (SELECT greatest({key}, s.truncate_before, CASE WHEN s.max_count IS NULL "
+            f"THEN 0 ELSE s.last_version - s.max_count + 1 END) AS low FROM {s}.streams s "
+            "WHERE s.stream = {stream} AND s.state <> 2) lo"
         )
         self.cursor_stream = (
-            f"SELECT {ev}, {pin_e} FROM {s}.streams s JOIN {s}.events e ON e.stream = s.stream "
-            f"AND e.version >= greatest(%s, s.truncate_before, CASE WHEN s.max_count IS NULL "
-            "THEN 0 ELSE s.last_version - s.max_count + 1 END) "
-            "WHERE s.stream = %s AND s.state <> 2 ORDER BY e.version LIMIT %s"
+            f"WITH g AS (SELECT next_key FROM {s}.groups WHERE stream = %s AND grp = %s "
+            "FOR UPDATE) SELECT g.next_key, e.* FROM g CROSS JOIN "
+            + stream_low.format(key="g.next_key", stream="%s")
+            + f" LEFT JOIN LATERAL (SELECT {ev}, {pin_e} FROM {s}.events e WHERE e.stream = %s "
+            "AND e.version >= lo.low ORDER BY e.version LIMIT %s) e ON true"
+        )
+        # claim_all / claim_stream: a whole claim in one statement (see _claim).
+        # The group row's lock (FOR UPDATE in g) serialises cursor moves; a
+        # pinned group matches nothing here (ok is empty) and takes _claim_in.
+        claim_head = (
+            f"WITH g AS (SELECT settings, next_key, (settings::json->>'message_timeout')::float8 "
+            f"AS timeout FROM {s}.groups WHERE stream = %(stream)s AND grp = %(group)s "
+            "FOR UPDATE), ok AS (SELECT * FROM g WHERE "
+            "(settings::json->>'consumer_strategy') <> 'pinned'), "
+            f"d AS (UPDATE {s}.inflight f SET owner = %(owner)s, instance = %(instance)s, "
+            "deadline = %(now)s + (SELECT timeout FROM ok) "
+            f"FROM (SELECT key FROM {s}.inflight WHERE stream = %(stream)s AND grp = %(group)s "
+            "AND owner IS NULL ORDER BY key LIMIT %(limit)s FOR UPDATE SKIP LOCKED) x "
+            "WHERE f.stream = %(stream)s AND f.grp = %(group)s AND f.key = x.key "
+            "AND EXISTS (SELECT 1 FROM ok) RETURNING f.key, f.position, f.retry_count), "
+        )
+        fresh_limit = "LIMIT greatest(0, %(limit)s - (SELECT count(*) FROM d))"
+        claim_tail = (
+            f"ins AS (INSERT INTO {s}.inflight AS f (stream, grp, key, position, owner, "
+            "instance, deadline, retry_count, pin) SELECT %(stream)s, %(group)s, n.key, "
+            "n.position, %(owner)s, %(instance)s, %(now)s + (SELECT timeout FROM ok), 0, n.pin "
+            "FROM n ON CONFLICT (stream, grp, key) DO UPDATE SET position = excluded.position, "
+            "owner = excluded.owner, instance = excluded.instance, deadline = excluded.deadline, "
+            "retry_count = 0, pin = excluded.pin), "
+            f"adv AS (UPDATE {s}.groups SET next_key = (SELECT max(key) + 1 FROM n) "
+            "WHERE stream = %(stream)s AND grp = %(group)s AND EXISTS (SELECT 1 FROM n)) "
+            "SELECT 'g', g.settings, NULL::bigint, NULL::integer, "
+            + ", ".join(f"NULL::{t}" for t in _COLUMN_TYPES)
+            + " FROM g UNION ALL "
+            f"SELECT 'd', NULL, d.key, d.retry_count, {ev} FROM d "
+            f"LEFT JOIN {s}.events e ON e.position = d.position UNION ALL "
+            "SELECT 'n', NULL, n.key, 0, "
+            + ", ".join(f"n.{c.strip()}" for c in _COLUMNS.split(","))
+            + " FROM n"
+        )
+        self.claim_all = (
+            claim_head + f"n AS (SELECT e.position AS key, e.*, {pin_e} AS pin FROM ok, LATERAL ("
+            f"SELECT * FROM {s}.events e WHERE e.position >= ok.next_key ORDER BY e.position "
+            f"{fresh_limit}) e), " + claim_tail
+        )
+        self.claim_stream = (
+            claim_head
+            + f"n AS (SELECT e.version AS key, e.*, {pin_e} AS pin FROM ok, "
+            + stream_low.format(key="ok.next_key", stream="%(stream)s")
+            + f", LATERAL (SELECT * FROM {s}.events e WHERE e.stream = %(stream)s "
+            f"AND e.version >= lo.low ORDER BY e.version {fresh_limit}) e), " + claim_tail
         )
         self.insert_inflight = (
             f"INSERT INTO {s}.inflight AS f (stream, grp, key, position, owner, instance, "
@@ -1398,7 +1505,6 @@ class _Sql:
             "deadline = excluded.deadline, retry_count = 0, pin = excluded.pin"
         )
         self.advance_cursor = f"UPDATE {s}.groups SET next_key = %s WHERE stream = %s AND grp = %s"
-        self.events_at = f"SELECT {_COLUMNS} FROM {s}.events WHERE position = ANY(%s)"
         self.delete_inflight = (
             f"DELETE FROM {s}.inflight WHERE stream = %s AND grp = %s AND key = ANY(%s)"
         )
