@@ -9,6 +9,9 @@ Supervision trees live in the sibling package ``supervision``; pub/sub in
 
 from __future__ import annotations
 
+from importlib.metadata import PackageNotFoundError
+from importlib.metadata import version as _version
+
 from actors._api import (
     call,
     cancel_timer,
@@ -18,6 +21,9 @@ from actors._api import (
     exit,
     link,
     monitor,
+    monitor_node,
+    node,
+    nodes,
     reply,
     send,
     send_after,
@@ -47,6 +53,11 @@ from actors._server import NO_REPLY
 from actors._system import ActorSystem, SystemStatistics, default_system
 from actors._timers import TimerRef
 
+try:
+    __version__: str = _version("actors-otp")
+except PackageNotFoundError:  # imported from a source tree that was never installed
+    __version__ = "0+unknown"
+
 __all__ = [
     "KILL",
     "KILLED",
@@ -73,6 +84,7 @@ __all__ = [
     "SystemClock",
     "SystemStatistics",
     "TimerRef",
+    "__version__",
     "blocking",
     "call",
     "cancel_timer",
@@ -86,6 +98,9 @@ __all__ = [
     "is_normal_exit",
     "link",
     "monitor",
+    "monitor_node",
+    "node",
+    "nodes",
     "reply",
     "send",
     "send_after",

@@ -10,18 +10,19 @@ from __future__ import annotations
 
 import math
 import threading
-import time
 from typing import Any, Final
 
 from actors._blocking import check_can_block, waiting
+from actors._clock import real_monotonic
 from actors._current import resolve_system
-from actors._envelopes import Call, Caller, Cast
+from actors._envelopes import Call, Caller
 from actors._errors import CallError, NoProcError, PoolExhausted
 from actors._future import ReplyFuture
 from actors._process import MonitorRef, Process, current_process, current_slot
 from actors._reasons import KILL, NOPROC
 from actors._ref import Ref
 from actors._registry import check_name
+from actors._remote import remote_target
 from actors._server import ServerProcess
 from actors._system import ActorSystem
 from actors._timers import TimerRef
@@ -35,6 +36,9 @@ __all__ = [
     "exit",
     "link",
     "monitor",
+    "monitor_node",
+    "node",
+    "nodes",
     "reply",
     "resolve",
     "send",
@@ -61,7 +65,15 @@ def resolve(target: Any, system: ActorSystem | None = None) -> Process | None:
         return target
     if isinstance(target, str | tuple):
         check_name(target)
-        return resolve_system(system).lookup(target)
+        owner = resolve_system(system)
+        remote = owner.remote
+        if remote is not None and target.__class__ is tuple:
+            where = remote_target(target, owner.node)
+            if where is not None:
+                return remote.process(*where)
+            if len(target) == 2 and target[1] == owner.node:
+                return owner.lookup(target[0])  # this node, named explicitly
+        return owner.lookup(target)
     from actors._genserver import GenServer
 
     if isinstance(target, GenServer):
@@ -148,7 +160,7 @@ def call(
             return _call_inline(proc, target, request, caller, wait)
         delivered = proc.push(Call(request, caller))
     else:
-        delivered = proc.deliver(("call", request, caller))
+        delivered = proc.deliver_call(request, caller)
     if not delivered:
         raise CallError(NOPROC, target, request)
     # Either the reply arrived in time, or we claim the future first, which
@@ -183,7 +195,7 @@ def _call_inline(
     its reply dropped, as a late reply is.
     """
     future = caller.future
-    started = time.monotonic() if wait is not None else 0.0
+    started = real_monotonic() if wait is not None else 0.0
     proc.queue.append(Call(request, caller))
     _inline.depth += 1
     try:
@@ -191,13 +203,13 @@ def _call_inline(
     finally:
         _inline.depth -= 1
     if future.done():
-        if wait is not None and time.monotonic() - started > wait:
+        if wait is not None and real_monotonic() - started > wait:
             proc.inline_calls = False  # it runs longer than its callers wait
             raise CallError("timeout", target, request)
         return future.get(timeout=0)
     # No reply yet (NO_REPLY, or an older message came first): wait for it.
     if wait is not None:
-        wait = max(0.0, wait - (time.monotonic() - started))
+        wait = max(0.0, wait - (real_monotonic() - started))
     if not future._wait(wait) and future.try_set_exception(CallError("timeout", target, request)):
         raise CallError("timeout", target, request)
     return future.get(timeout=0)
@@ -213,10 +225,7 @@ def cast(target: Any, request: Any, *, system: ActorSystem | None = None) -> Non
         NoProcError: no actor is registered under that name.
     """
     proc = _resolve_or_raise(target, system)
-    if isinstance(proc, ServerProcess):
-        ok = proc.push(Cast(request))
-    else:
-        ok = proc.deliver(("cast", request))
+    ok = proc.deliver_cast(request)
     if not ok:
         proc.system.count_dead_letters()
 
@@ -416,3 +425,39 @@ def cancel_timer(ref: TimerRef) -> float | None:
         msg = f"cancel_timer() takes a TimerRef, got {type(ref).__name__}"
         raise TypeError(msg)
     return ref.cancel()
+
+
+def node(*, system: ActorSystem | None = None) -> str:
+    """The name of this node (the system's ``node``), as Erlang's ``node()``."""
+    return resolve_system(system).node
+
+
+def nodes(*, system: ActorSystem | None = None) -> list[str]:
+    """The other nodes this node is connected to (empty without a cluster),
+    as Erlang's ``nodes()``."""
+    remote = resolve_system(system).remote
+    return [] if remote is None else remote.nodes()
+
+
+def monitor_node(node: str, enable: bool = True, *, system: ActorSystem | None = None) -> None:
+    """From inside an actor (or a probe): get ``("nodedown", node, reason)``
+    when ``node`` goes down (at once if it is not connected) and
+    ``("nodeup", node)`` when it comes back; ``enable=False`` stops it.
+    Monitoring this very node gives nothing (it cannot go down alone).
+
+    Raises:
+        TypeError: ``node`` is not a str.
+    """
+    if not isinstance(node, str):
+        msg = f"monitor_node() takes a node name (str), got {type(node).__name__}"
+        raise TypeError(msg)
+    watcher = _require_current("monitor_node")
+    owner = watcher.system if system is None else resolve_system(system)
+    if node == owner.node:
+        return
+    remote = owner.remote
+    if remote is None:
+        if enable:
+            watcher.deliver(("nodedown", node, "noconnection"))
+        return
+    remote.monitor_node(watcher, node, enable)

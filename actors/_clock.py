@@ -1,4 +1,4 @@
-"""The injectable clock (D6).
+"""The injectable clock.
 
 Everything in ``actors`` that reads time goes through the clock of its
 ``ActorSystem``: restart windows, backoff, timers, idle timeouts and
@@ -43,7 +43,8 @@ class Clock(Protocol):
         ...
 
     def on_advance(self, callback: Callable[[], None]) -> Callable[[], None]:
-        """Call ``callback`` whenever the clock jumps; returns an unsubscriber."""
+        """Call ``callback`` whenever the clock jumps (in the thread that moved
+        it); returns an unsubscriber."""
         ...
 
 
@@ -53,7 +54,11 @@ class SystemClock:
     ``time.monotonic`` is captured as a class attribute, which freezegun does
     not rewrite, so restart windows and timers keep working inside
     ``freeze_time()``; :meth:`now` calls ``datetime.now`` each time, so frozen
-    wall-clock time does show up in timestamps (reference §6).
+    wall-clock time does show up in timestamps. freezegun still freezes
+    ``time.monotonic`` for every other reader in every thread (plain pykka
+    actors' futures, :meth:`actors.testing.Probe.expect`'s deadline, the timeout
+    check of a call run inline), so use ``freeze_time(..., tick=True)``, and
+    :class:`ManualClock` for time that drives behaviour.
     """
 
     _monotonic = staticmethod(time.monotonic)
@@ -72,6 +77,13 @@ class SystemClock:
 
     def __repr__(self) -> str:
         return "SystemClock()"
+
+
+def real_monotonic() -> float:
+    """``time.monotonic`` as freezegun cannot freeze it (read through
+    :class:`SystemClock`'s class attribute), for real-time deadlines of
+    waits: a test that freezes time must not turn a timeout into a hang."""
+    return SystemClock._monotonic()
 
 
 class ManualClock:
@@ -104,7 +116,12 @@ class ManualClock:
         return self._now
 
     def advance(self, seconds: float) -> None:
-        """Move the clock forward by ``seconds`` (never backwards)."""
+        """Move the clock forward by ``seconds`` (never backwards).
+
+        Returns once the timer thread has been told: timers that are due fire
+        in that thread right after, so wait for what they send (a probe's
+        ``expect``), not for ``advance`` itself.
+        """
         if not seconds >= 0:
             msg = f"ManualClock.advance() needs a non-negative number of seconds, got {seconds!r}"
             raise ValueError(msg)

@@ -1,4 +1,4 @@
-"""Which actor system an operation means when it is not told (D5).
+"""Which actor system an operation means when it is not told.
 
 One resolver for the whole library: an explicit ``system=`` argument, else
 the system of the actor whose callback is running, else the *current*
@@ -47,9 +47,7 @@ def current_system() -> ActorSystem:
     system = _current.get()
     if system is not None:
         return system
-    from actors._system import default_system
-
-    return default_system()
+    return _default_system()
 
 
 def resolve_system(system: ActorSystem | None) -> ActorSystem:
@@ -60,13 +58,22 @@ def resolve_system(system: ActorSystem | None) -> ActorSystem:
     """
     if system is None:
         return current_system()
-    from actors._system import ActorSystem
-
-    if not isinstance(system, ActorSystem):
+    if system.__class__ is not _system_class[0] and not isinstance(system, _system_class[0]):
         kind = type(system).__name__
         msg = f"system must be an actors.ActorSystem or None, got {kind} {system!r}"
         raise TypeError(msg)
     return system
+
+
+_system_class: list[type] = [type(None)]
+"""``[ActorSystem]`` once :mod:`actors._system` is imported (it imports this
+module, so the class is filled in from there rather than imported here)."""
+
+
+def _default_system() -> ActorSystem:
+    from actors._system import default_system
+
+    return default_system()
 
 
 def enter_system(system: ActorSystem) -> Token[ActorSystem | None]:

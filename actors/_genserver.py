@@ -1,4 +1,4 @@
-"""GenServer: the class users subclass (D1).
+"""GenServer: the class users subclass.
 
 A GenServer is a :class:`pykka.Actor` built on pykka's documented extension
 points for actor types (``_create_actor_inbox``, ``_create_future``,
@@ -68,13 +68,18 @@ class GenServer(pykka.Actor):
 
     Which thread runs the callbacks: with the default ``"pooled"`` runtime,
     ``init`` runs in the thread that called :meth:`start` and every other
-    callback in one of the system's pool workers (one at a time, never
-    concurrently); with ``runtime="thread"`` all of them run in the actor's
-    own thread. Either way a callback must not assume a particular thread.
+    callback in one of the system's pool workers, except that a call to an
+    idle actor runs ``handle_call`` (and whatever ``handle_continue`` or
+    ``terminate`` it leads to) in the *caller's* thread (see
+    :attr:`inline_calls`); with ``runtime="thread"`` all of them run in the
+    actor's own thread. Either way callbacks of one actor run one at a time,
+    never concurrently, in arrival order, and a callback must not assume a
+    particular thread (no ``threading.local`` state).
 
-    An exception in *any* callback crashes the actor (D3): ``terminate`` runs
-    with the exception as reason, monitors get ``DOWN``, links get the exit
-    signal, and a pending caller gets :class:`~actors.CallError`.
+    An exception in *any* callback crashes the actor (OTP, not pykka):
+    ``terminate`` runs with the exception as reason, monitors get ``DOWN``,
+    links get the exit signal, and a pending caller gets
+    :class:`~actors.CallError`.
     """
 
     runtime: ClassVar[str | None] = None
@@ -83,16 +88,28 @@ class GenServer(pykka.Actor):
     inline_calls: ClassVar[bool] = True
     """Pooled actors only: let a caller run this actor's ``handle_call`` in
     the caller's own thread when the actor is idle (no thread hand-off: a
-    call costs microseconds). Set it to ``False`` for actors whose calls may
-    block or run long, so that a caller's timeout and a kill act at once
-    instead of when the callback returns. An actor whose callback enters
-    :func:`actors.blocking` stops being called inline from then on."""
+    call costs microseconds instead of two thread wake-ups). Ordering and
+    failure semantics are unchanged: the actor's lock was free, so nothing
+    queued is older than the call.
+
+    The price: a callback run inline keeps its caller until it returns. A
+    caller's timeout then fails the call only when the callback returns
+    (the reply is dropped, and the actor is no longer called inline), and
+    a kill makes the actor unreachable at once while its caller learns of
+    it when the callback returns. Set it to ``False`` for actors whose calls
+    may block or run long. An actor whose callback enters
+    :func:`actors.blocking` stops being called inline from then on; a
+    chain of inline calls (A calls B calls C...) goes through mailboxes
+    from depth 8 on. Thread-runtime actors are never called inline."""
 
     component: ClassVar[str | None] = None
     """What lifecycle events, logs and trees call actors of this class;
     ``None`` uses the class name."""
 
     _class_idle_timeout: ClassVar[float | None] = None
+
+    _component_name: ClassVar[str] = "GenServer"
+    """:attr:`component`, else the class name (set per subclass)."""
 
     _has_terminate: ClassVar[bool] = False
     """Whether the class overrides :meth:`terminate` (set per subclass)."""
@@ -101,7 +118,7 @@ class GenServer(pykka.Actor):
     _init_args: tuple[tuple[Any, ...], dict[str, Any]]
 
     def __init__(self) -> None:
-        """Create the actor object; runs in the starting thread.
+        """Create the actor object; runs in the thread that calls ``start``.
 
         Prefer :meth:`init` for setup. If you override ``__init__``, take no
         arguments and call ``super().__init__()``.
@@ -118,6 +135,7 @@ class GenServer(pykka.Actor):
         super().__init_subclass__(**kwargs)
         _check_callbacks(cls)
         cls._has_terminate = cls.terminate is not GenServer.terminate
+        cls._component_name = cls.component or cls.__name__
         # A class-level ``idle_timeout = 30`` becomes the default of the property.
         declared = cls.__dict__.get("idle_timeout")
         if declared is not None and not isinstance(declared, property):
@@ -251,8 +269,10 @@ class GenServer(pykka.Actor):
     def init(self, *args: Any, **kwargs: Any) -> None:
         """Set up the actor's state; runs before any message is handled.
 
-        Runs in the starting thread (pooled runtime) or the actor's thread
-        (thread runtime). Raising makes :meth:`start` raise
+        Thread: the thread that called :meth:`start` or :meth:`start_link`
+        (pooled runtime; for a supervised child, the supervisor's worker or
+        thread), or the actor's own thread while the starter waits (thread
+        runtime). Raising makes :meth:`start` raise
         :class:`StartError`; calling ``self.stop(reason)`` refuses the start
         the same way. Call ``self.continue_with(arg)`` to have
         :meth:`handle_continue` run right after, without blocking the starter.
@@ -269,27 +289,50 @@ class GenServer(pykka.Actor):
 
         Return :data:`actors.NO_REPLY` to answer later with
         :func:`actors.reply`. The default crashes the actor (OTP's
-        ``bad_call``).
+        ``bad_call``): end a ``match`` with
+        ``case _: return super().handle_call(request, caller)`` so that an
+        unknown request crashes instead of replying ``None``.
+
+        Thread: a pool worker, or the caller's own thread when the actor was
+        idle and :attr:`inline_calls` allows it (pooled runtime); the actor's
+        thread (thread runtime).
         """
-        msg = f"{type(self).__name__} received call {request!r} but does not implement handle_call"
+        msg = f"{type(self).__name__} has no handle_call clause for {request!r} (bad_call)"
         raise NotImplementedError(msg)
 
     def handle_cast(self, request: Any) -> None:
-        """Handle an :func:`actors.cast`. The default crashes the actor (``bad_cast``)."""
-        msg = f"{type(self).__name__} received cast {request!r} but does not implement handle_cast"
+        """Handle an :func:`actors.cast`.
+
+        The default crashes the actor (OTP's ``bad_cast``): end a ``match``
+        with ``case _: super().handle_cast(request)``.
+
+        Thread: a pool worker (pooled runtime) or the actor's thread (thread
+        runtime); never the sender's.
+        """
+        msg = f"{type(self).__name__} has no handle_cast clause for {request!r} (bad_cast)"
         raise NotImplementedError(msg)
 
     def handle_info(self, message: Any) -> None:
         """Handle any other message: :func:`actors.send`, ``("DOWN", ...)``,
         ``("EXIT", ...)`` when trapping exits, timers, ``("timeout",)``.
 
-        The default logs the unexpected message at WARNING and carries on.
+        The default logs the unexpected message at WARNING and carries on
+        (OTP's ``handle_info``): end a ``match`` with
+        ``case _: super().handle_info(message)``.
+
+        Thread: a pool worker (pooled runtime) or the actor's thread (thread
+        runtime); never the sender's, nor the timer thread.
         """
         logger.warning("%s received an unexpected message: %r", self._proc, message)
 
     def handle_continue(self, arg: Any) -> None:
         """Run after the callback that called :meth:`continue_with`, before
-        any new message. The default crashes the actor."""
+        any new message. The default crashes the actor.
+
+        Thread: the thread that ran that callback, except after ``init`` on
+        the pooled runtime, where it runs in a pool worker (the starter does
+        not wait for it).
+        """
         msg = (
             f"{type(self).__name__} asked to continue with {arg!r} "
             "but does not implement handle_continue"
@@ -304,6 +347,11 @@ class GenServer(pykka.Actor):
         traps exits and its parent (supervisor) shuts it down. Not called
         when the actor is killed or dies from a link's exit signal without
         trapping exits (OTP).
+
+        Thread: the thread that handles the message which ends the actor: a
+        pool worker, or the caller's thread after a call run inline that
+        stopped or crashed the actor (pooled runtime); the actor's thread
+        (thread runtime). A raise inside it replaces the exit reason.
         """
 
     # Helpers for callbacks -------------------------------------------------------

@@ -66,6 +66,9 @@ class _NotStarted:
         raise RuntimeError(msg)
 
 
+_NOT_STARTED: Final = _NotStarted()
+
+
 class _DrainNow:
     """Run-queue stand-in after the actor exited: whoever got the scheduling
     lock drains the late message right away (counted as a dead letter)."""
@@ -99,7 +102,7 @@ class Mailbox(Process):
         self.queue: deque[Any] = deque()
         self._sched: LockType = allocate_lock()
         self.closed = False
-        self._runnable: Any = _NotStarted()
+        self._runnable: Any = _NOT_STARTED
         self._idle: list[LockType] = []
         self._wake_at: list[int] = _ONE
         self._space_waiters: list[tuple[int, threading.Event]] | None = None

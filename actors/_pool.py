@@ -148,6 +148,8 @@ class WorkerPool:
         self._watchdog: threading.Thread | None = None
 
     def start(self) -> None:
+        if self._started:
+            return  # every pooled spawn calls this: skip the lock once started
         with self._lock:
             if self._started or self._closed:
                 return

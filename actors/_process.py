@@ -134,6 +134,15 @@ class Process:
         """Put ``message`` in the mailbox; ``False`` if the process is gone."""
         raise NotImplementedError
 
+    def deliver_call(self, request: Any, caller: Any) -> bool:
+        """Deliver a call; a process without callbacks (a probe) receives it
+        as ``("call", request, caller)``. Remote proxies send it over the wire."""
+        return self.deliver(("call", request, caller))
+
+    def deliver_cast(self, request: Any) -> bool:
+        """Deliver a cast; a probe receives ``("cast", request)``."""
+        return self.deliver(("cast", request))
+
     def offer(
         self,
         message: Any,

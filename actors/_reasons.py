@@ -1,7 +1,7 @@
 """Exit reasons, as OTP spells them.
 
 A process exits with ``"normal"``, ``"shutdown"``, ``("shutdown", detail)``,
-``"killed"`` or, when a callback raised, the exception itself (D3). Only the
+``"killed"`` or, when a callback raised, the exception itself. Only the
 first three are *normal* exits: they do not propagate through links to
 processes that do not trap exits, and transient children are not restarted
 after them.

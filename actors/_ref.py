@@ -1,10 +1,12 @@
 """Refs: the handle ``GenServer.start`` returns.
 
-A :class:`Ref` is a :class:`pykka.ActorRef` (so pykka's ``tell``, ``ask``,
-``stop`` and ``proxy`` work on it) that also knows its process, its
+A :class:`Ref` is a :class:`pykka.ActorRef` (pykka's ``tell`` arrives in
+``handle_info``, ``ask`` in ``handle_call``, ``stop`` stops it; a ``proxy``'s
+method calls arrive in ``handle_call`` as pykka's ``ProxyCall`` messages,
+since a GenServer's interface is its messages) that also knows its process, its
 registered name and its actor system. It names one *incarnation*: a restarted
 child gets a new ref, so long-lived code addresses supervised actors by name
-(D4).
+or by a supervisor's stable handle (``supervision.handle``).
 """
 
 from __future__ import annotations

@@ -1,8 +1,8 @@
 """``Ok`` / ``Error`` result values, for operations that must not raise.
 
-Broadcasts (D10), message validators and signature checks report outcomes as
-values: ``Ok(delivered=3)``, ``Error("no_instance")``. Both work with
-``match``::
+Broadcasts (which never raise into the publisher), message validators and
+signature checks report outcomes as values: ``Ok(delivered=3)``,
+``Error("no_instance")``. Both work with ``match``::
 
     match pubsub.broadcast("ex_esdb_health", "cluster:health", message):
         case Ok(delivered=n):

@@ -1,4 +1,4 @@
-"""The two runtimes a GenServer can run on (D2 in the design notes).
+"""The two runtimes a GenServer can run on (see ``docs/runtimes.md``).
 
 * ``"pooled"`` (default): the actor shares the system's worker pool. It costs
   no thread while idle; ``init`` runs in the thread that starts it.

@@ -135,7 +135,7 @@ class ServerProcess(Mailbox):
         Process.__init__(self, system, name, actor.actor_urn)
         self.actor: GenServer | None = actor
         self.stopped: threading.Event = actor.actor_stopped
-        self.component = type(actor).component or type(actor).__name__
+        self.component = actor._component_name
         self.runtime = runtime
         self.parent = parent
         self._phase = STARTING
@@ -171,6 +171,12 @@ class ServerProcess(Mailbox):
 
     def deliver(self, message: Any) -> bool:
         return self.push(message)
+
+    def deliver_call(self, request: Any, caller: Caller) -> bool:
+        return self.push(Call(request, caller))
+
+    def deliver_cast(self, request: Any) -> bool:
+        return self.push(Cast(request))
 
     def exit_signal(self, sender: Process | None, reason: Any) -> None:
         if self.trap_exits:
@@ -601,7 +607,10 @@ class ServerProcess(Mailbox):
                 _fail(caller.future, CallError(reason, self.ref))
 
     def _drain(self, reason: Any) -> None:
-        popleft = self.queue.popleft
+        queue = self.queue
+        if not queue:
+            return  # the common case: a raised IndexError cost more than the rest
+        popleft = queue.popleft
         dropped = 0
         while True:
             try:

@@ -1,4 +1,4 @@
-"""ActorSystem: an isolated world of actors (D5).
+"""ActorSystem: an isolated world of actors.
 
 A system owns its registry of names, its worker pool, its timer thread, its
 clock, its lifecycle listeners and its dead-letter counter. Nothing is global
@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING, Any, Final
 
 import attrs
 
+from actors import _current as _current_module
 from actors._clock import Clock, SystemClock
 from actors._current import enter_system, exit_system
 from actors._errors import StartError
@@ -30,6 +31,8 @@ from actors._pool import DEFAULT_MAX_BLOCKED, DEFAULT_STALL_THRESHOLD, WorkerPoo
 from actors._process import Process, current_process
 from actors._reasons import SHUTDOWN, format_reason
 from actors._registry import NameRegistry
+from actors._remote import Remote
+from actors._remote import connect as connect_cluster
 from actors._runtime import RUNTIMES, PooledRuntime, Runtime, ThreadRuntime
 from actors._timers import TimerService
 
@@ -40,7 +43,8 @@ __all__ = ["ActorSystem", "SystemStatistics", "default_system"]
 
 logger = logging.getLogger("actors")
 
-LifecycleListener = Callable[[ProcessLifecycle], None]
+LifecycleListener = Callable[[ProcessLifecycle], object]
+"""Called with each event; what it returns is ignored."""
 
 _RUNNING: Final = "running"
 _STOPPING: Final = "stopping"
@@ -108,6 +112,10 @@ class ActorSystem:
             without ``actors.blocking()`` before it is reported as a
             ``stalled`` lifecycle event (with its stack) and its worker is
             replaced; ``None`` turns detection off.
+        cluster: join a cluster of nodes, e.g. ``"redis://127.0.0.1:6379/0"``
+            (also ``config["cluster"]``); needs the connector for that
+            scheme installed (``pip install 'actors-otp[redis]'``). ``node``
+            must then be unique in the cluster.
     """
 
     def __init__(
@@ -122,6 +130,7 @@ class ActorSystem:
         batch_size: int = 64,
         max_blocked: int = DEFAULT_MAX_BLOCKED,
         stall_threshold: float | None = DEFAULT_STALL_THRESHOLD,
+        cluster: str | None = None,
     ) -> None:
         if runtime not in RUNTIMES:
             msg = f"unknown runtime {runtime!r}; expected one of {', '.join(RUNTIMES)}"
@@ -161,6 +170,15 @@ class ActorSystem:
         self._entered: list[Token[ActorSystem | None]] = []
         self.extensions: dict[str, Any] = {}
         """Per-system singletons of higher layers (e.g. the PubSubManager)."""
+        self.remote: Remote | None = None
+        """The cluster this system joined (see :mod:`actors._remote`), if any."""
+        url = cluster if cluster is not None else self.config.get("cluster")
+        if url is not None:
+            try:
+                self.remote = connect_cluster(self, url)
+            except BaseException:
+                self.shutdown(timeout=5.0)
+                raise
 
     def __repr__(self) -> str:
         return f"<ActorSystem {self.name!r} {self._state}, {len(self._live)} actors>"
@@ -254,9 +272,14 @@ class ActorSystem:
     def add_lifecycle_listener(self, listener: LifecycleListener) -> Callable[[], None]:
         """Call ``listener(event)`` for every lifecycle event; returns a remover.
 
-        The listener runs synchronously in the thread where the event happens
-        (an actor's thread, a pool worker, a starting thread): keep it quick
-        and never let it block. Exceptions are logged and ignored.
+        The listener runs synchronously in the thread where the event happens:
+        ``started`` in the thread that ran ``init``; ``crashed`` in the one
+        that ran the failing callback; ``stopped`` in the actor's worker or
+        thread, or in the thread that stopped, signalled or killed it when
+        it was idle; supervisor events in the supervisor's; ``stalled`` in the
+        pool's watchdog thread. Keep it quick and never let it block or call
+        an actor. Exceptions (``BaseException`` included) are logged and
+        ignored.
         """
         if not callable(listener):
             msg = f"a lifecycle listener must be callable, got {type(listener).__name__}"
@@ -426,6 +449,12 @@ class ActorSystem:
             self._stopped.wait(timeout)
             return self._stopped.is_set()
         deadline = time.monotonic() + timeout
+        remote = self.remote
+        if remote is not None:
+            try:
+                remote.close()  # leave first: other nodes see this one go
+            except Exception:
+                logger.exception("actor system %s: leaving the cluster failed", self.name)
         clean = self._stop_actors(deadline)
         self.timers.close(_remaining(deadline))
         clean = self.pool.shutdown(_remaining(deadline)) and clean
@@ -511,6 +540,9 @@ def _check_pool_limits(max_blocked: object, stall_threshold: object) -> None:
     ):
         msg = f"ActorSystem stall_threshold must be seconds > 0 or None, got {stall_threshold!r}"
         raise ValueError(msg)
+
+
+_current_module._system_class[0] = ActorSystem
 
 
 def _remaining(deadline: float) -> float:

@@ -21,6 +21,10 @@ or adopts them.
   events and a crash hook.
 * :func:`register_event_type`, :func:`lifecycle_event_types`: the lifecycle
   event types layers add to the core's ``started``/``stopped``/``crashed``.
+* :class:`Remote`, :data:`CLUSTER_ENTRY_POINTS`, :func:`remote_target`: how a
+  cluster layer plugs in (``ActorSystem(cluster=URL)`` loads the connector
+  registered for the URL's scheme; ``(name, node)`` targets on other nodes
+  resolve to the proxy processes it returns).
 """
 
 from __future__ import annotations
@@ -43,12 +47,15 @@ from actors._process import (
     Process,
     current_process,
 )
+from actors._remote import ENTRY_POINT_GROUP as CLUSTER_ENTRY_POINTS
+from actors._remote import Remote, remote_target
 from actors._startctx import CrashHook, StartContext, adopt, handing_over
 
 if TYPE_CHECKING:
     from actors._system import ActorSystem
 
 __all__ = [
+    "CLUSTER_ENTRY_POINTS",
     "DEAD",
     "DELIVERED",
     "DROPPED",
@@ -59,6 +66,7 @@ __all__ = [
     "CrashHook",
     "MonitorRef",
     "Process",
+    "Remote",
     "StartContext",
     "actor_of",
     "adopt",
@@ -68,6 +76,7 @@ __all__ = [
     "lookup",
     "process_of",
     "register_event_type",
+    "remote_target",
     "resolve_system",
     "using_system",
 ]

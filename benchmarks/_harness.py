@@ -3,7 +3,10 @@
 Every figure is printed as one JSON line beside a baseline measured in the
 same run: ``{"name", "value", "unit", "baseline", "baseline_value", "ratio",
 "better"}`` where ``ratio = value / baseline_value`` and ``better`` says
-whether a higher or a lower ratio is the good direction.
+whether a higher or a lower ratio is the good direction. A baseline that
+could not be measured (Erlang or blinker not installed) has
+``"baseline_value": null``, ``"ratio": null`` and ``"missing": <why>``:
+never a zero.
 """
 
 from __future__ import annotations
@@ -17,7 +20,19 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
-__all__ = ["Latch", "Record", "emit", "median_p99", "per_second", "rss_bytes", "timed"]
+__all__ = [
+    "Latch",
+    "Missing",
+    "Record",
+    "Tally",
+    "emit",
+    "median",
+    "median_p99",
+    "per_second",
+    "rss_bytes",
+    "timed",
+    "versus",
+]
 
 
 @dataclass
@@ -29,11 +44,17 @@ class Record:
     baseline_value: float | None
     better: str  # "higher" or "lower"
     extra: dict[str, Any] = field(default_factory=dict)
+    missing: str | None = None
+    """Why ``baseline_value`` is ``None`` (the baseline could not be measured)."""
+
+    @property
+    def ratio(self) -> float | None:
+        if not self.baseline_value:
+            return None
+        return round(self.value / self.baseline_value, 4)
 
     def as_json(self) -> str:
-        ratio = None
-        if self.baseline_value:
-            ratio = round(self.value / self.baseline_value, 4)
+        ratio = self.ratio
         payload = {
             "name": self.name,
             "value": _round(self.value),
@@ -42,18 +63,47 @@ class Record:
             "baseline_value": None if self.baseline_value is None else _round(self.baseline_value),
             "ratio": ratio,
             "better": self.better,
+            **({"missing": self.missing} if self.missing is not None else {}),
             **self.extra,
         }
         return json.dumps(payload)
+
+
+@dataclass(frozen=True)
+class Missing:
+    """A baseline that was not measured in this run, and why."""
+
+    reason: str
+
+
+def versus(
+    name: str,
+    value: float,
+    unit: str,
+    baseline: str,
+    baseline_value: float | Missing,
+    better: str,
+    extra: dict[str, Any] | None = None,
+) -> Record:
+    """A record against a baseline that may be :class:`Missing`."""
+    if isinstance(baseline_value, Missing):
+        return Record(
+            name, value, unit, baseline, None, better, dict(extra or {}), baseline_value.reason
+        )
+    return Record(name, value, unit, baseline, baseline_value, better, dict(extra or {}))
 
 
 def _round(x: float) -> float:
     return round(x, 3) if abs(x) < 1000 else round(x)
 
 
-def emit(records: Iterator[Record] | list[Record]) -> None:
+def emit(records: Iterator[Record] | list[Record]) -> list[Record]:
+    """Print each record as it comes (a long run shows progress); returns them."""
+    done = []
     for record in records:
         print(record.as_json(), flush=True)
+        done.append(record)
+    return done
 
 
 def timed(fn: Callable[[], Any]) -> float:
@@ -65,6 +115,10 @@ def timed(fn: Callable[[], Any]) -> float:
 
 def per_second(count: int, seconds: float) -> float:
     return count / seconds if seconds > 0 else float("inf")
+
+
+def median(samples: list[float]) -> float:
+    return statistics.median(samples)
 
 
 def median_p99(samples: list[float]) -> tuple[float, float]:
@@ -92,6 +146,27 @@ class Latch:
         if not self._done.wait(timeout):
             msg = f"latch still at {self._left} after {timeout}s"
             raise TimeoutError(msg)
+
+
+class Tally:
+    """A latch that also sums what the counted-down parties report.
+
+    Subscribers of an overflow benchmark report how many messages they
+    really handled, so the instance's books can be checked against them.
+    """
+
+    def __init__(self, n: int) -> None:
+        self.total = 0
+        self._latch = Latch(n)
+        self._lock = threading.Lock()
+
+    def report(self, count: int) -> None:
+        with self._lock:
+            self.total += count
+        self._latch.count_down()
+
+    def wait(self, timeout: float = 300.0) -> None:
+        self._latch.wait(timeout)
 
 
 def rss_bytes() -> int:

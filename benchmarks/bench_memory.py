@@ -1,7 +1,10 @@
 """memory_per_actor: RSS growth per idle actor at 100,000 idle actors.
 
 Measured in fresh subprocesses so earlier benchmarks do not pollute the heap.
-Baseline: raw pykka ThreadingActors (one thread each), at 1,000 actors.
+Baselines: raw pykka ThreadingActors (one thread each), at 1,000 actors; and
+the Erlang VM's minimal idle process (``erlang:process_info(P, memory)``,
+with the growth of ``erlang:memory(total)`` and of the VM's RSS per process
+at the same count beside it).
 """
 
 from __future__ import annotations
@@ -11,7 +14,8 @@ import subprocess
 import sys
 from collections.abc import Iterator
 
-from _harness import Record
+import _beam
+from _harness import Record, versus
 
 CHILD = r"""
 import gc, json, sys
@@ -73,6 +77,26 @@ def memory_per_actor(scale: float) -> Iterator[Record]:
         per_theirs,
         "lower",
         {"actors": n, "pykka_actors": n_pykka},
+    )
+    beam = _beam.measure("memory", n=n)
+
+    def beam_field(field: str) -> float | None:
+        value = _beam.figure(beam, "memory_idle_process", field)
+        return None if isinstance(value, _beam.Missing) else round(value, 1)
+
+    yield versus(
+        "memory_per_actor/beam",
+        per_ours,
+        "bytes/actor",
+        "BEAM minimal idle process (process_info memory)",
+        _beam.figure(beam, "memory_idle_process", "process_info_bytes"),
+        "lower",
+        {
+            "actors": n,
+            "beam_total_delta_bytes_per_process": beam_field("total_delta_bytes_per_process"),
+            "beam_rss_delta_bytes_per_process": beam_field("rss_delta_bytes_per_process"),
+            "target": "<= 1x",
+        },
     )
     yield Record(
         "memory_100k_idle_actors_rss",

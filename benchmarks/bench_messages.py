@@ -32,7 +32,7 @@ from _harness import Record
 import actors
 from actors import messages as m
 
-SECRET = "benchmark-secret-key-base-0123456789"
+SECRET = "benchmark-secret-key-base-0123456789-0123456789-0123456789-0123456789"
 
 
 def _sample_value(tp: Any, now: datetime) -> Any:
@@ -116,17 +116,19 @@ def verify(scale: float) -> Iterator[Record]:
         secured = [m.sign(p, instance="i", topic="t", system=system) for p in pairs]
         wires = [m.to_wire(s) for s in secured]
         signed = [m.signed_bytes(s) for s in secured]
+        # The same envelopes are verified again and again: max_age=None turns
+        # expiry and the default replay check off, so every call verifies fully.
         assert all(m.validate_secure_message(w, system=system)[0] == "ok" for w in wires)
 
         def objects() -> None:
             for _ in range(rounds):
                 for secure in secured:
-                    m.validate_secure_message(secure, system=system)
+                    m.validate_secure_message(secure, system=system, max_age=None)
 
         def wire() -> None:
             for _ in range(rounds):
                 for data in wires:
-                    m.validate_secure_message(data, system=system)
+                    m.validate_secure_message(data, system=system, max_age=None)
 
         def bare() -> None:
             for _ in range(rounds):

@@ -21,6 +21,8 @@ class Counter(actors.GenServer):
             case ("add", n):
                 self.count += n
                 return self.count
+            case _:
+                return super().handle_call(request, caller)
 
     def handle_cast(self, request: Any) -> None:
         match request:
@@ -28,6 +30,8 @@ class Counter(actors.GenServer):
                 self.count += n
             case ("reset",):
                 self.count = 0
+            case _:
+                super().handle_cast(request)
 
     def handle_info(self, message: Any) -> None:
         match message:

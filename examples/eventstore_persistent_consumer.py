@@ -40,7 +40,11 @@ class Consumer(actors.GenServer):
                     actors.send(self.report, ("handled", who))
 
     def handle_call(self, request: Any, caller: actors.Caller) -> Any:
-        return eventstore.subscription_statistics(self.subscription)
+        match request:
+            case ("statistics",):
+                return eventstore.subscription_statistics(self.subscription)
+            case _:
+                return super().handle_call(request, caller)
 
 
 def main() -> None:

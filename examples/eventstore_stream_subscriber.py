@@ -34,6 +34,8 @@ class StreamSubscriber(actors.GenServer):
                 # we want to monitor when the subscription crashes so we can resubscribe
                 self.subscription_ref = actors.monitor(self.subscription)
                 print(f"subscribed from event {self.last_event + 1}")
+            case _:
+                super().handle_cast(request)
 
     def handle_info(self, message: Any) -> None:
         match message:
@@ -57,6 +59,8 @@ class StreamSubscriber(actors.GenServer):
                 return self.last_event
             case ("subscription",):
                 return self.subscription
+            case _:
+                return super().handle_call(request, caller)
 
 
 def main() -> None:

@@ -2,12 +2,12 @@
 
     python examples/health_and_metrics.py
 
-The seed's ``MyApp.DashboardLive`` as a GenServer (its assigns become
+``MyApp.DashboardLive`` as a GenServer (its assigns become
 attributes, ``render`` prints a table). The system runs on a ManualClock, so
 "30 seconds later" takes no time: ``clock.advance(30)`` fires the
 broadcasters' timers at once.
 
-Seed:
+In Elixir (ExESDB's PubSub quick reference):
     Phoenix.PubSub.subscribe(:ex_esdb_health, "cluster_health")
     Phoenix.PubSub.subscribe(:ex_esdb_alerts, "node_failure")
     def handle_info({:node_health_updated, payload}, socket) ...
@@ -54,6 +54,8 @@ class Dashboard(actors.GenServer):
                 return actors.NO_REPLY
             case ("render",):
                 return self.render()
+            case _:
+                return super().handle_call(request, caller)
 
     def _answer_waiting(self) -> None:
         for n, caller in [w for w in self.waiting if w[0] <= self.updates]:

@@ -1,9 +1,9 @@
-"""Health Dashboard consumer (architecture seed): subscription health and
+"""Health Dashboard consumer: subscription health and
 process lifecycle, as a GenServer that keeps a live table.
 
     python examples/health_dashboard.py
 
-Seed:
+In Elixir (a consumer pattern of ExESDB Gater's PubSub architecture guide):
     Phoenix.PubSub.subscribe(:ex_esdb_health, "subscription_health:*")
     Phoenix.PubSub.subscribe(:ex_esdb_lifecycle, "process_lifecycle:*")
 """
@@ -35,6 +35,8 @@ class HealthDashboard(actors.GenServer):
         match request:
             case ("table",):
                 return dict(self.subscriptions), list(self.lifecycle)
+            case _:
+                return super().handle_call(request, caller)
 
 
 class Projection(actors.GenServer):

@@ -1,9 +1,9 @@
-"""Incident Response consumer (architecture seed): every alert, subscription
+"""Incident Response consumer: every alert, subscription
 health and process lifecycle, correlated into incidents.
 
     python examples/incident_response.py
 
-Seed:
+In Elixir (a consumer pattern of ExESDB Gater's PubSub architecture guide):
     Phoenix.PubSub.subscribe(:ex_esdb_alerts, "system_alerts:*")
     Phoenix.PubSub.subscribe(:ex_esdb_health, "subscription_health:*")
     Phoenix.PubSub.subscribe(:ex_esdb_lifecycle, "process_lifecycle:*")
@@ -50,12 +50,20 @@ class IncidentResponder(actors.GenServer):
             actors.send(self.pager, ("page", line))
 
     def handle_call(self, request: Any, caller: actors.Caller) -> Any:
-        return list(self.timeline)
+        match request:
+            case "timeline":
+                return list(self.timeline)
+            case _:
+                return super().handle_call(request, caller)
 
 
 class Ingester(actors.GenServer):
     def handle_cast(self, request: Any) -> None:
-        raise RuntimeError("disk full")
+        match request:
+            case "write":
+                raise RuntimeError("disk full")
+            case _:
+                super().handle_cast(request)
 
 
 def main() -> None:

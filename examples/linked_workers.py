@@ -20,6 +20,8 @@ class Worker(actors.GenServer):
         match request:
             case ("fail", why):
                 raise RuntimeError(why)
+            case _:
+                super().handle_cast(request)
 
 
 class Guardian(actors.GenServer):
@@ -34,6 +36,8 @@ class Guardian(actors.GenServer):
             case ("link", target):
                 actors.link(target)
                 return "linked"
+            case _:
+                return super().handle_call(request, caller)
 
     def handle_info(self, message: Any) -> None:
         match message:

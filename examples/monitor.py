@@ -16,6 +16,8 @@ class Job(actors.GenServer):
         match request:
             case ("divide", a, b):
                 return a / b
+            case _:
+                return super().handle_call(request, caller)
 
 
 class Watcher(actors.GenServer):
@@ -28,6 +30,8 @@ class Watcher(actors.GenServer):
             case ("watch", ref, label):
                 self.watching[actors.monitor(ref)] = label
                 return "watching"
+            case _:
+                return super().handle_call(request, caller)
 
     def handle_info(self, message: Any) -> None:
         match message:

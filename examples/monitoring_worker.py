@@ -1,4 +1,4 @@
-"""The seed's ``MyApp.MonitoringWorker``: performance metrics and node alerts.
+"""``MyApp.MonitoringWorker``: performance metrics and node alerts.
 
     python examples/monitoring_worker.py
 
@@ -6,7 +6,7 @@ The metrics broadcaster reports every pub/sub instance's traffic on
 ``ex_esdb_metrics`` topic ``"performance"`` each ``metrics_broadcast_interval``
 seconds (0.5 here, on the real clock); alerts arrive on ``ex_esdb_alerts``.
 
-Seed:
+In Elixir (ExESDB's PubSub quick reference):
     def init(_) do
       Phoenix.PubSub.subscribe(:ex_esdb_metrics, "performance")
       Phoenix.PubSub.subscribe(:ex_esdb_alerts, "node_failure")
@@ -54,6 +54,8 @@ class MonitoringWorker(actors.GenServer):
             case ("report",):
                 busy = {key: total for key, total in self.totals.items() if total}
                 return busy, list(self.alerts)
+            case _:
+                return super().handle_call(request, caller)
 
     def _answer_waiting(self) -> None:
         for n, caller in [w for w in self.waiting if w[0] <= self.metrics_seen]:

@@ -1,9 +1,9 @@
-"""Performance Monitoring consumer (architecture seed): subscription metrics
+"""Performance Monitoring consumer: subscription metrics
 and performance traces, aggregated per subscription.
 
     python examples/performance_monitoring.py
 
-Seed:
+In Elixir (a consumer pattern of ExESDB Gater's PubSub architecture guide):
     Phoenix.PubSub.subscribe(:ex_esdb_metrics, "subscription_metrics:*")
     Phoenix.PubSub.subscribe(:ex_esdb_diagnostics, "diagnostics:performance_trace")
 """
@@ -34,7 +34,12 @@ class PerformanceMonitor(actors.GenServer):
                 self.traces += 1
 
     def handle_call(self, request: Any, caller: actors.Caller) -> Any:
-        return {name: mean(values) for name, values in self.latencies.items()}, self.traces
+        match request:
+            case "report":
+                averages = {name: mean(values) for name, values in self.latencies.items()}
+                return averages, self.traces
+            case _:
+                return super().handle_call(request, caller)
 
 
 def main() -> None:

@@ -1,8 +1,8 @@
-"""A module-level facade like the seed's ``PhoenixAnalytics.Services.PubSub``.
+"""A module-level facade like PhoenixAnalytics' ``Services.PubSub``.
 
     python examples/phoenix_analytics_pubsub.py
 
-The seed wraps one Phoenix.PubSub server behind three functions: ``name()``
+That module wraps one Phoenix.PubSub server behind three functions: ``name()``
 returns the server's name, ``subscribe()`` subscribes the current process to
 the request topic, and ``broadcast(event)`` sends ``{:request_sent, event}``
 to every subscriber. The same shape in Python, on an ``actors.pubsub``
@@ -31,7 +31,7 @@ class RequestLog:
 
 
 def name() -> str:
-    """The name of the pub/sub instance (the seed's ``:pa_pubsub``)."""
+    """The name of the pub/sub instance (PhoenixAnalytics' ``:pa_pubsub``)."""
     return _NAME
 
 
@@ -66,7 +66,11 @@ class LiveRequests(actors.GenServer):
                 self.by_path[path] = self.by_path.get(path, 0) + 1
 
     def handle_call(self, request: Any, caller: actors.Caller) -> Any:
-        return dict(self.by_path)
+        match request:
+            case "counts":
+                return dict(self.by_path)
+            case _:
+                return super().handle_call(request, caller)
 
 
 def main() -> None:

@@ -15,7 +15,7 @@ the plain ``(tag, payload)`` tuple.
 
 The system runs on a ManualClock so "ten minutes later" takes no time.
 
-Seed:
+In Elixir (ExESDB's PubSub quick reference):
     secure_msg = PubSubSecurity.sign_message(message)
     case PubSubSecurity.validate_secure_message(secure_msg) do
       {:ok, original} -> handle(original)
@@ -31,7 +31,7 @@ import actors
 from actors import gater, messages, pubsub
 from actors.pubsub import PubSubManager, instances
 
-SECRET = "a-long-random-secret-from-your-vault"
+SECRET = "a-long-random-secret-from-your-vault-at-least-64-bytes-like-phoenix-wants"
 
 
 class Receiver(actors.GenServer):
@@ -52,6 +52,8 @@ class Receiver(actors.GenServer):
                 self.waiting.append((n, caller))
                 self._answer()
                 return actors.NO_REPLY
+            case _:
+                return super().handle_call(request, caller)
 
     def _answer(self) -> None:
         for n, caller in [w for w in self.waiting if w[0] <= len(self.received)]:
@@ -67,7 +69,9 @@ def show(what: str, verdict: tuple[str, Any]) -> None:
 
 def verdicts(system: actors.ActorSystem, clock: actors.ManualClock) -> None:
     print("validate_secure_message:")
-    health = messages.node_health("a@cluster", "healthy", {"disk": "pass"}, system=system)
+    health = messages.new(
+        messages.NodeHealth, "a@cluster", "healthy", {"disk": "pass"}, system=system
+    )
     signed = messages.sign(
         (health.TAG, health), instance=instances.HEALTH, topic="cluster:health", system=system
     )
@@ -84,7 +88,7 @@ def verdicts(system: actors.ActorSystem, clock: actors.ManualClock) -> None:
     tampered = wire.replace(b'"status":"healthy"', b'"status":"unhealthy"')
     assert tampered != wire
     show("the payload changed in transit", check(tampered))
-    show("signed with another secret", check(wire, secret="not-the-secret"))
+    show("signed with another secret", check(wire, secret="not-the-secret-" * 5))
     show("signed for another topic", check(wire, topic="cluster:config"))
     show("a truncated envelope", check(wire[: len(wire) // 2]))
     show("not an envelope at all", check(12345))
@@ -105,7 +109,9 @@ def secure_instance(system: actors.ActorSystem) -> None:
     pubsub.subscribe(partner_feed, "orders", consumer, system=system)
     pubsub.subscribe(instances.SECURITY, "access_violations", soc, system=system)
 
-    change = messages.data_change("partner-7", "order", "o-42", "update", system=system)
+    change = messages.new(
+        messages.DataChange, "partner-7", "order", "o-42", "update", system=system
+    )
     result = partner_feed.broadcast_signed("orders", (change.TAG, change))
     print(f"  broadcast_signed          -> {result}")
 

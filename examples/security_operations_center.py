@@ -1,9 +1,9 @@
-"""Security Operations Center consumer (architecture seed): security events,
+"""Security Operations Center consumer: security events,
 the audit trail and critical alerts in one GenServer.
 
     python examples/security_operations_center.py
 
-Seed:
+In Elixir (a consumer pattern of ExESDB Gater's PubSub architecture guide):
     Phoenix.PubSub.subscribe(:ex_esdb_security, "security_events:*")
     Phoenix.PubSub.subscribe(:ex_esdb_audit, "audit_trail:*")
     Phoenix.PubSub.subscribe(:ex_esdb_alerts, "system_alerts:critical")
@@ -40,7 +40,11 @@ class SecurityOperationsCenter(actors.GenServer):
                 self.incidents.append(text)
 
     def handle_call(self, request: Any, caller: actors.Caller) -> Any:
-        return dict(self.failures), list(self.audit), list(self.incidents)
+        match request:
+            case "report":
+                return dict(self.failures), list(self.audit), list(self.incidents)
+            case _:
+                return super().handle_call(request, caller)
 
 
 def main() -> None:

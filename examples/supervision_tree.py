@@ -25,11 +25,17 @@ class Flaky(actors.GenServer):
         match request:
             case ("crash", n):
                 raise RuntimeError(f"flaky failure #{n}")
+            case _:
+                super().handle_cast(request)
 
 
 class Steady(actors.GenServer):
     def handle_call(self, request: Any, caller: actors.Caller) -> Any:
-        return "still here"
+        match request:
+            case "ping":
+                return "still here"
+            case _:
+                return super().handle_call(request, caller)
 
 
 print_lock = threading.Lock()

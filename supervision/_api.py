@@ -107,7 +107,7 @@ def get_childspec(sup: Any, child_id: Any, *, timeout: float | None = DEFAULT_TI
 
 class ChildHandle:
     """A stable target for a supervised child: it resolves to the child's
-    current incarnation on every use (D4), so it survives restarts.
+    current incarnation on every use, so it survives restarts.
 
     Usable wherever a target is accepted (``actors.call(handle, ...)``).
     Resolution reads the supervisor's child table without a round trip.

@@ -8,9 +8,10 @@ decide what its exit means, count restarts against the intensity, delay
 restarts with backoff, and report all of it as lifecycle events.
 
 Threads: every method runs in the supervisor's own callbacks (its pool
-worker or thread), one message at a time, so the child table needs no
-lock. The one exception is the crash hook handed to each child, which runs
-in the *child's* thread when one of its callbacks raises: it calls the
+worker, its thread, or a caller's thread running an API call inline), one
+message at a time, so the child table needs no lock. The one exception is
+the crash hook handed to each child, which runs in the *child's* thread
+(whichever thread ran its failing callback) when one of them raises: it calls the
 supervisor's decider once for that crash and leaves the verdict in the
 child's :class:`Verdict`, which the supervisor reads when the child's
 ``EXIT`` arrives (the verdict is written before the exit is sent).

@@ -33,6 +33,8 @@ class DynamicSupervisorServer(actors.GenServer):
         extra_arguments: tuple[Any, ...],
         decider: Decider | None,
     ) -> None:
+        """Start empty; runs in the thread that called ``DynamicSupervisor.start``
+        (pooled runtime) or the supervisor's own thread."""
         self.trap_exits = True
         self.keeper = ChildKeeper(self, max_restarts, max_seconds, decider)
         self.max_children = max_children
@@ -41,10 +43,18 @@ class DynamicSupervisorServer(actors.GenServer):
         self._keys = itertools.count(1)
 
     def handle_call(self, request: Any, caller: actors.Caller) -> Any:
-        """The supervisor API (``supervision.start_child`` and friends)."""
+        """The supervisor API (``supervision.start_child`` and friends).
+
+        Thread: a pool worker, or the caller's thread when the supervisor is
+        idle (an inline call, until one of them waits for a child to stop);
+        the supervisor's own thread on the thread runtime. A pooled child's
+        ``init`` runs inline in that thread.
+        """
         return self.keeper.dispatch(request)
 
     def handle_info(self, message: Any) -> None:
+        """A child's ``EXIT`` and the timer messages of delayed restarts; runs
+        in the supervisor's worker or thread, as do the restarts it makes."""
         match message:
             case ("EXIT", ref, reason):
                 child = self.keeper.child_of(ref)
@@ -58,7 +68,8 @@ class DynamicSupervisorServer(actors.GenServer):
                 super().handle_info(message)
 
     def terminate(self, reason: Any) -> None:
-        """Stop all children at once, then wait for each (OTP's dynamic shutdown)."""
+        """Stop all children at once, then wait for each (OTP's dynamic
+        shutdown); runs in the supervisor's worker or thread."""
         keeper = self.keeper
         keeper.announce_shutdown(reason)
         pending = []

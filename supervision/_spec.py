@@ -179,9 +179,9 @@ def child_spec(
     id: Any,
     start: Callable[..., Any],
     *args: Any,
-    restart: Restart = "permanent",
-    shutdown: Shutdown | None = None,
-    type: ChildType = "worker",
+    restart: Restart | str = "permanent",
+    shutdown: Shutdown | str | None = None,
+    type: ChildType | str = "worker",
     significant: bool = False,
     backoff: Backoff | tuple[float, float] | tuple[float, float, float] | None = None,
     **kwargs: Any,
@@ -195,14 +195,16 @@ def child_spec(
         shutdown = "infinity" if type == "supervisor" else 5.0
     if isinstance(backoff, tuple):
         backoff = Backoff(*backoff)
+    # ChildSpec checks the words at run time (a str from a config file is
+    # as good as a literal in the source).
     return ChildSpec(
         id=id,
         start=start,
         args=args,
         kwargs=kwargs,
-        restart=restart,
-        shutdown=shutdown,
-        type=type,
+        restart=restart,  # type: ignore[arg-type]
+        shutdown=shutdown,  # type: ignore[arg-type]
+        type=type,  # type: ignore[arg-type]
         significant=significant,
         backoff=backoff,
     )

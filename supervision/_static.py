@@ -46,6 +46,13 @@ class StaticSupervisor(actors.GenServer):
         auto_shutdown: str,
         decider: Decider | None,
     ) -> None:
+        """Start the children in order; a failure stops those already started.
+
+        Thread: the thread that called ``Supervisor.start`` (pooled runtime;
+        the parent supervisor's worker for a nested supervisor) or the
+        supervisor's own thread; each pooled child's ``init`` runs inline in
+        it, one child after the other.
+        """
         self.trap_exits = True
         self.keeper = ChildKeeper(self, max_restarts, max_seconds, decider)
         self.strategy = strategy
@@ -62,10 +69,19 @@ class StaticSupervisor(actors.GenServer):
                 self._add(child)
 
     def handle_call(self, request: Any, caller: actors.Caller) -> Any:
-        """The supervisor API (``supervision.which_children`` and friends)."""
+        """The supervisor API (``supervision.which_children`` and friends).
+
+        Thread: a pool worker, or the caller's thread when the supervisor is
+        idle (an inline call, until one of them waits for a child to stop);
+        the supervisor's own thread on the thread runtime. A pooled child's
+        ``init`` (``start_child``, ``restart_child``) runs inline in that thread.
+        """
         return self.keeper.dispatch(request)
 
     def handle_info(self, message: Any) -> None:
+        """A child's ``EXIT`` (decide, restart, or give up) and the timer
+        messages of spaced or backed-off restarts; runs in the supervisor's
+        worker or thread, as do the restarts it makes."""
         match message:
             case ("EXIT", ref, reason):
                 child = self.keeper.child_of(ref)
@@ -79,6 +95,8 @@ class StaticSupervisor(actors.GenServer):
                 super().handle_info(message)
 
     def terminate(self, reason: Any) -> None:
+        """Stop the children one at a time in reverse start order (OTP's
+        shutdown protocol); runs in the supervisor's worker or thread."""
         self.keeper.announce_shutdown(reason)
         self._stop_children()
 

@@ -46,14 +46,20 @@ class Supervisor:
 
     The optional ``decider(exc)`` returns ``"restart"`` (the restart type's
     rule), ``"stop"``, ``"escalate"`` or ``"resume"``. It is called exactly
-    once per crash of a child, **in the crashing child's thread** (its pool
-    worker or own thread), before the child's ``terminate``, for the
-    exceptions the child's own callbacks raise; an exit that reaches the
+    once per crash of a child, **in the crashing child's thread** (the
+    thread that ran the failing callback: its pool worker, its own thread,
+    or the caller's thread for a call run inline), before the child's
+    ``terminate``, for the ``Exception`` the child's own callbacks raise
+    (not ``SystemExit``/``KeyboardInterrupt``); an exit that reaches the
     child through a link follows the restart type's rule. Keep it quick and
-    side-effect free; it must not call the supervisor.
+    side-effect free; it must not call the supervisor. A decider that raises
+    or returns anything else means ``"restart"`` (logged).
 
-    The supervisor's callbacks run in its pool worker (or thread); a child's
-    start runs there too (``init`` of a pooled child runs inline).
+    The supervisor's callbacks run in its pool worker (or its own thread,
+    or an idle supervisor's caller's thread for API calls); a child's start
+    runs there too (``init`` of a pooled child runs inline, one child after
+    the other). :meth:`start` itself validates the specs and options in the
+    caller's thread before anything runs.
     """
 
     @classmethod

@@ -1,15 +1,39 @@
-"""Every test that uses ``actor_system`` runs against both runtimes (issue #4)."""
+"""Every test that uses ``actor_system`` runs against both runtimes (issue #4).
+
+Hypothesis runs under one of two profiles, chosen by ``HYPOTHESIS_PROFILE``:
+
+* ``default`` (the normal run): 20 examples per property, no deadline (shared
+  machines stall), fresh random examples on every run. The catalogue's
+  properties are parametrized over its 36 classes, so each still sees
+  hundreds of messages per run.
+* ``fuzz``: 10,000 examples per property, for the verifier's fuzz test, which
+  CI runs as a step of its own::
+
+      HYPOTHESIS_PROFILE=fuzz .venv/bin/python -m pytest -q tests/test_messages_fuzz.py
+"""
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable, Iterator
 
 import pytest
+from hypothesis import HealthCheck, settings
 
 import actors
 from actors.testing import Probe
 
 pytest_plugins = ["pytester"]
+
+settings.register_profile("default", max_examples=20, deadline=None, derandomize=False)
+settings.register_profile(
+    "fuzz",
+    max_examples=10_000,
+    deadline=None,
+    derandomize=False,
+    suppress_health_check=[HealthCheck.too_slow],
+)
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "default"))
 
 
 @pytest.fixture(params=["pooled", "thread"])

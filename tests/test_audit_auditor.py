@@ -21,7 +21,6 @@ from actors.audit import (
     AuditLog,
     Auditor,
     AuditorStats,
-    AuditStoreError,
     InMemoryAuditStore,
     attach,
     flush,
@@ -186,7 +185,7 @@ def test_generic_audit_messages_keep_tag_kind_topic_and_the_payloads_own_time(
     assert ("access", {"ok": True}) == (access.topic, access.payload)
 
 
-def test_a_custom_encoder_is_used_and_a_payload_it_cannot_encode_is_kept_as_text(
+def test_a_custom_encoder_is_used_and_a_payload_it_cannot_encode_is_kept_by_the_default_one(
     manual_system: actors.ActorSystem,
 ) -> None:
     store = InMemoryAuditStore()
@@ -203,7 +202,7 @@ def test_a_custom_encoder_is_used_and_a_payload_it_cannot_encode_is_kept_as_text
 
     assert [
         {"encoded": "42"},
-        {"unencoded": "'bad'", "encode_error": "ValueError: cannot encode that"},
+        {"value": "bad", "encode_error": "ValueError: cannot encode that"},
     ] == [e.payload for e in store.audit_events()]
     assert 1 == after.encode_failures
 
@@ -392,7 +391,7 @@ def test_a_locked_database_raises_one_alert_keeps_events_retries_with_backoff_th
     finally:
         other.execute("ROLLBACK")
         other.close()
-    advance(clock, manual_system, retried.retry_delay)
+    advance(clock, manual_system, retried.retry_delay)  # type: ignore[arg-type]
 
     hooks.expect(("commit", 15, 15))
     _, recovery, _, recovered = hooks.expect(("alert", ANY, ANY, ANY))
@@ -436,10 +435,10 @@ def test_the_retry_delay_doubles_up_to_its_maximum(
 
     delays = [stats(auditor).retry_delay]
     for _ in range(4):
-        advance(clock, manual_system, delays[-1])
+        advance(clock, manual_system, delays[-1])  # type: ignore[arg-type]
         delays.append(stats(auditor).retry_delay)
     store.fail_writes(None)
-    advance(clock, manual_system, delays[-1])
+    advance(clock, manual_system, delays[-1])  # type: ignore[arg-type]
 
     hooks.expect(("commit", 1, 1))
     assert [0.05, 0.1, 0.2, 0.3, 0.3] == delays
@@ -465,7 +464,7 @@ def test_a_full_backlog_drops_the_oldest_events_counts_them_and_alerts_once(
     full = stats(auditor)
     _, _, message, context = hooks.expect(("alert", "critical", ANY, ANY))
     store.fail_writes(None)
-    advance(clock, manual_system, full.retry_delay)
+    advance(clock, manual_system, full.retry_delay)  # type: ignore[arg-type]
 
     hooks.expect(("commit", 5, 5))
     assert (8, 5, 3) == (full.received, full.pending, full.dropped)
@@ -548,19 +547,6 @@ def test_the_file_comes_from_the_system_config_or_the_default_path(
     assert "./actors-audit.db" == DEFAULT_PATH
     assert (tmp_path / "configured.db").is_file()
     assert (tmp_path / "actors-audit.db").is_file()
-
-
-def test_an_auditor_on_a_corrupt_file_fails_to_start_with_the_store_error(
-    actor_system: actors.ActorSystem, tmp_path: Path
-) -> None:
-    path = tmp_path / "corrupt.db"
-    path.write_bytes(b"definitely not sqlite" * 100)
-
-    with pytest.raises(actors.StartError) as failed:
-        Auditor.start(path, system=actor_system)
-
-    assert isinstance(failed.value.cause, AuditStoreError)
-    assert str(path) in str(failed.value.cause)
 
 
 def test_the_auditor_refuses_the_pooled_runtime(actor_system: actors.ActorSystem) -> None:

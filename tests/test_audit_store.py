@@ -103,7 +103,7 @@ def test_a_new_file_gets_every_migration_in_order_in_wal_mode_with_full_sync(
     journal_mode = conn.execute("PRAGMA journal_mode").fetchone()[0]
     conn.close()
     assert 0 == migrated_from
-    assert [1, 2, 3] == versions(path)
+    assert [1, 2, 3, 4] == versions(path)
     assert "wal" == journal_mode
     assert 2 == synchronous  # FULL
 
@@ -126,7 +126,7 @@ def test_a_version_1_file_is_upgraded_in_place_and_keeps_its_rows(tmp_path: Path
         entries = log.entries()
 
     assert 1 == migrated_from
-    assert [1, 2, 3] == versions(path)
+    assert [1, 2, 3, 4] == versions(path)
     assert 3 == next_seq
     assert [1, 2, 3] == [seq for seq, _ in entries]
     first, second = entries[0][1], entries[1][1]
@@ -181,7 +181,7 @@ def test_opening_a_current_file_again_changes_nothing(tmp_path: Path) -> None:
 
     assert SCHEMA_VERSION == migrated_from
     assert 1 == last
-    assert [1, 2, 3] == versions(path)
+    assert [1, 2, 3, 4] == versions(path)
 
 
 def test_a_file_from_a_newer_version_is_refused(tmp_path: Path) -> None:
@@ -212,7 +212,7 @@ def test_reading_an_old_file_read_only_asks_for_an_upgrade_and_changes_nothing(
         events = log.query()
 
     assert [1] == unchanged
-    assert [1, 2, 3] == versions(path)
+    assert [1, 2, 3, 4] == versions(path)
     assert ["started"] == [e.event_type for e in events]
 
 

@@ -55,7 +55,7 @@ def test_callback_signature_mistakes_fail_at_class_definition() -> None:
     with pytest.raises(TypeError, match=r"Wrong\.handle_call.*\(self, request, caller\)"):
 
         class Wrong(actors.GenServer):
-            def handle_call(self, request: Any) -> Any:
+            def handle_call(self, request: Any) -> Any:  # type: ignore[override]
                 return request
 
     with pytest.raises(TypeError, match=r"Wrong2\.terminate"):
@@ -104,7 +104,7 @@ def test_unexpected_call_crashes_with_a_readable_reason(actor_system: actors.Act
 
     ref = Quiet.start(system=actor_system)
 
-    with pytest.raises(actors.CallError, match="does not implement handle_call"):
+    with pytest.raises(actors.CallError, match=r"has no handle_call clause for .* \(bad_call\)"):
         actors.call(ref, "hello")
 
 
@@ -195,7 +195,7 @@ def test_a_system_that_is_not_one_is_named(actor_system: actors.ActorSystem) -> 
     from actors.pubsub import PubSubManager
 
     for operation in (
-        lambda: Counter.start(system="x"),
+        lambda: Counter.start(system="x"),  # type: ignore[arg-type]
         lambda: PubSubManager.of("x"),  # type: ignore[arg-type]
         lambda: gater.start("x"),  # type: ignore[arg-type]
     ):

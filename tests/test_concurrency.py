@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import threading
 from collections.abc import Callable
 from typing import Any
@@ -12,26 +13,67 @@ from hypothesis import strategies as st
 
 import actors
 from actors._future import ReplyFuture
-from actors.testing import ANY, Probe
+from actors.testing import ANY, Probe, settle
 from tests.servers import Counter
 
 THREADS = 8
+
+
+class OverlapDetector:
+    """Counts how often two threads are inside ``record`` at once.
+
+    A plain flag can hardly catch an overlap under the GIL (a thread switch
+    must land between two bytecodes); yielding the GIL inside the critical
+    section hands the processor to any other thread that is ready, so
+    concurrent callers really do meet there.
+    """
+
+    def __init__(self) -> None:
+        self.lock = threading.Lock()
+        self.overlaps = 0
+        self.seen: list[Any] = []
+
+    def record(self, item: Any) -> None:
+        if not self.lock.acquire(blocking=False):
+            self.overlaps += 1
+            self.seen.append(item)
+            return
+        try:
+            os.sched_yield()  # releases the GIL: let a concurrent caller in
+            self.seen.append(item)
+        finally:
+            self.lock.release()
+
+
+def test_the_overlap_detector_catches_unsynchronised_callers() -> None:
+    detector = OverlapDetector()
+
+    def hammer(i: int) -> None:
+        for n in range(300):
+            detector.record((i, n))
+
+    _run_threads(hammer)
+
+    assert detector.overlaps > 0
+    assert THREADS * 300 == len(detector.seen)
 
 
 class Recorder(actors.GenServer):
     """Records what it handles; detects concurrent execution of its callbacks."""
 
     def init(self) -> None:
-        self.seen: list[Any] = []
-        self.inside = False
-        self.overlaps = 0
+        self.detector = OverlapDetector()
+
+    @property
+    def seen(self) -> list[Any]:
+        return self.detector.seen
+
+    @property
+    def overlaps(self) -> int:
+        return self.detector.overlaps
 
     def _record(self, item: Any) -> None:
-        if self.inside:
-            self.overlaps += 1
-        self.inside = True
-        self.seen.append(item)
-        self.inside = False
+        self.detector.record(item)
 
     def handle_info(self, message: Any) -> None:
         self._record(message)
@@ -45,6 +87,11 @@ class Recorder(actors.GenServer):
                 return list(self.seen), self.overlaps
         self._record(request)
         return None
+
+
+def _exit_after(go: threading.Barrier, target: Any, reason: str) -> None:
+    go.wait()
+    actors.exit(target, reason)
 
 
 def _run_threads(target: Callable[[int], None], n: int = THREADS) -> None:
@@ -110,9 +157,7 @@ def test_monitor_racing_with_exit_yields_exactly_one_down(actor_system: actors.A
     for _ in range(200):
         target = Counter.start(system=actor_system)
         go = threading.Barrier(2)
-        stopper = threading.Thread(
-            target=lambda t=target, go=go: (go.wait(), actors.exit(t, "kill"))
-        )
+        stopper = threading.Thread(target=_exit_after, args=(go, target, "kill"))
         stopper.start()
         go.wait()
         mref = probe.monitor(target)
@@ -120,7 +165,8 @@ def test_monitor_racing_with_exit_yields_exactly_one_down(actor_system: actors.A
 
         down = probe.expect(("DOWN", mref, "process", target, ANY))
         assert down[4] in ("killed", "noproc")
-    probe.refute(("DOWN", ANY, ANY, ANY, ANY), timeout=0.05)
+    settle(actor_system)
+    probe.refute(("DOWN", ANY, ANY, ANY, ANY), timeout=0)
 
 
 def test_kill_racing_with_a_crash_tells_each_monitor_once(actor_system: actors.ActorSystem) -> None:
@@ -133,7 +179,8 @@ def test_kill_racing_with_a_crash_tells_each_monitor_once(actor_system: actors.A
 
         _, _, _, _, reason = probe.expect(("DOWN", mref, "process", target, ANY))
         assert reason == "killed" or isinstance(reason, RuntimeError)
-    probe.refute(("DOWN", ANY, ANY, ANY, ANY), timeout=0.05)
+    settle(actor_system)
+    probe.refute(("DOWN", ANY, ANY, ANY, ANY), timeout=0)
 
 
 def test_link_racing_with_exit_always_propagates(actor_system: actors.ActorSystem) -> None:
@@ -141,9 +188,7 @@ def test_link_racing_with_exit_always_propagates(actor_system: actors.ActorSyste
     for _ in range(200):
         target = Counter.start(system=actor_system)
         go = threading.Barrier(2)
-        killer = threading.Thread(
-            target=lambda t=target, go=go: (go.wait(), actors.exit(t, "boom"))
-        )
+        killer = threading.Thread(target=_exit_after, args=(go, target, "boom"))
         killer.start()
         go.wait()
         probe.link(target)
@@ -151,7 +196,8 @@ def test_link_racing_with_exit_always_propagates(actor_system: actors.ActorSyste
 
         _, _, reason = probe.expect(("EXIT", ANY, ANY))
         assert reason in ("boom", "noproc")
-    probe.refute(("EXIT", ANY, ANY), timeout=0.05)
+    settle(actor_system)
+    probe.refute(("EXIT", ANY, ANY), timeout=0)
 
 
 def test_reply_future_has_exactly_one_winner() -> None:
@@ -179,7 +225,7 @@ def test_dead_letter_counter_is_exact_under_contention(actor_system: actors.Acto
     ref = Counter.start(system=actor_system)
     actors.stop(ref)
 
-    _run_threads(lambda _: [actors.send(ref, i) for i in range(1000)])
+    _run_threads(lambda _: [actors.send(ref, i) for i in range(1000)])  # type: ignore[arg-type]
 
     assert THREADS * 1000 == actor_system.dead_letters
 
@@ -256,7 +302,7 @@ def test_one_busy_actor_does_not_starve_another(
     class Polite(actors.GenServer):
         def handle_info(self, message: Any) -> None:
             actor = busy._process.actor
-            actors.send(probe, ("busy handled so far", actor.handled if actor else -1))
+            actors.send(probe, ("busy handled so far", actor.handled if actor else -1))  # type: ignore[attr-defined]
 
     polite = Polite.start(system=system)
     actors.send(busy, "hold the worker")

@@ -9,7 +9,7 @@ from typing import Any
 
 import actors
 import supervision as sv
-from actors.testing import ANY, Probe
+from actors.testing import ANY, Probe, settle
 from tests.supervised import Worker
 
 
@@ -51,7 +51,8 @@ def test_a_killed_child_supervisor_restarts_with_its_workers_names(
         assert {f"worker-{i}" for i in range(3)} <= set(actor_system.registered())
 
     assert [("sub", ANY, "supervisor")] == sv.which_children(top)
-    probe.refute(("DOWN", ANY, "process", top, ANY), timeout=0.05)
+    settle(actor_system)
+    probe.refute(("DOWN", ANY, "process", top, ANY), timeout=0)
 
 
 def test_an_idle_actor_exits_when_the_signal_arrives(

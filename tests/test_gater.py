@@ -1,4 +1,4 @@
-"""The gater tree: mirrors the original ExESDB Gater suite (reference §7)."""
+"""The gater tree: mirrors the original ExESDB Gater test suite (``system/test/``)."""
 
 from __future__ import annotations
 

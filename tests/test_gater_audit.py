@@ -47,7 +47,9 @@ def test_audit_instance_messages_are_stored_through_the_codec(
 ) -> None:
     path = tmp_path / "audit.db"
     gater.start(actor_system, audit=path)
-    change = messages.data_change("alice", "order", "o-1", "update", system=actor_system)
+    change = messages.new(
+        messages.DataChange, "alice", "order", "o-1", "update", system=actor_system
+    )
 
     pubsub.broadcast(
         instances.AUDIT, "audit_trail:user_actions", (change.TAG, change), system=actor_system

@@ -7,7 +7,7 @@ from typing import Any
 import pytest
 
 import actors
-from actors.testing import ANY, Probe
+from actors.testing import ANY, Probe, settle
 from tests.servers import Counter, Forwarder
 
 
@@ -110,7 +110,8 @@ def test_stop_inside_handle_cast_stops_after_the_current_message(
 
     probe.expect(("terminate", None, "shutdown"))
     probe.expect(("DOWN", ANY, "process", ref, "shutdown"))
-    probe.refute(("info", ANY), timeout=0.05)
+    settle(actor_system)
+    probe.refute(("info", ANY), timeout=0)
     assert 1 == actor_system.dead_letters
 
 
@@ -169,7 +170,8 @@ def test_idle_timeout_sends_timeout_info_after_quiet_period(
     clock.advance(20)
     assert "pong" == actors.call(ref, "ping")  # activity resets the idle period
     clock.advance(20)
-    probe.refute(("timeout",), timeout=0.05)
+    settle(manual_system)
+    probe.refute(("timeout",), timeout=0)
 
     clock.advance(10)
 
@@ -239,7 +241,8 @@ def test_idle_timeout_can_be_turned_off(
     probe.expect(("timeout",))
     clock.advance(10)
 
-    probe.refute(("timeout",), timeout=0.05)
+    settle(manual_system)
+    probe.refute(("timeout",), timeout=0)
 
 
 @pytest.mark.parametrize("bad", [0, -1, "soon", True])

@@ -12,7 +12,7 @@ import supervision as sv
 from actors import gater, messages, pubsub
 from actors.gater import integration
 from actors.pubsub import instances
-from actors.testing import ANY, Probe
+from actors.testing import ANY, Probe, settle
 
 HEALTH = integration.HEALTH_BROADCASTER_NAME
 METRICS = integration.METRICS_BROADCASTER_NAME
@@ -73,7 +73,8 @@ def test_the_health_broadcaster_publishes_nothing_before_its_interval(
 
     advance_past_ticks(manual_system, clock, 29.9)
 
-    listener.refute(ANY, timeout=0.05)
+    settle(manual_system)
+    listener.refute(ANY, timeout=0)
 
 
 def test_the_health_broadcaster_publishes_node_then_cluster_health_every_interval(
@@ -193,7 +194,8 @@ def test_the_metrics_broadcaster_publishes_nothing_before_its_interval(
 
     advance_past_ticks(manual_system, clock, 59.9)
 
-    listener.refute(ANY, timeout=0.05)
+    settle(manual_system)
+    listener.refute(ANY, timeout=0)
 
 
 def test_metrics_report_each_instances_broadcasts_since_the_last_tick(
@@ -233,6 +235,26 @@ def test_metrics_report_each_instances_broadcasts_since_the_last_tick(
         throughput.duration_ms,
         throughput.rate_per_sec,
     )
+
+
+def test_a_forced_metrics_tick_reports_the_window_it_really_covers(
+    manual_system: actors.ActorSystem, clock: actors.ManualClock, tree: Any, listener: Probe
+) -> None:
+    integration.start_broadcasters(manual_system, health_interval=1000, metrics_interval=60)
+    pubsub.broadcast(instances.EVENTS, "orders", "first", system=manual_system)
+    advance_past_ticks(manual_system, clock, 12.5)
+
+    actors.call(METRICS, ("broadcast_now",), system=manual_system)
+    _, forced = receive_where(
+        listener, lambda p: getattr(p, "operation", None) == "broadcast:ex_esdb_events"
+    )
+    advance_past_ticks(manual_system, clock, 47.5)  # the regular tick, 60 s after the start
+    _, regular = receive_where(
+        listener, lambda p: getattr(p, "operation", None) == "broadcast:ex_esdb_events"
+    )
+
+    assert (1, 12_500.0) == (forced.count, forced.duration_ms)
+    assert (0, 47_500.0) == (regular.count, regular.duration_ms)
 
 
 def test_metrics_count_only_what_happened_since_the_previous_tick(
@@ -277,7 +299,8 @@ def test_disabled_broadcasters_publish_nothing_and_count_the_skipped_ticks(
     integration.disable(manual_system)
 
     advance_past_ticks(manual_system, clock, 30)
-    listener.refute(ANY, timeout=0.05)
+    settle(manual_system)
+    listener.refute(ANY, timeout=0)
 
     assert (1, 1, 0) == _counts(stats(manual_system, HEALTH))
     assert (1, 1, 0) == _counts(stats(manual_system, METRICS))

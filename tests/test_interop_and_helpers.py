@@ -9,7 +9,7 @@ import pykka
 import pytest
 
 import actors
-from actors.testing import ANY, Probe, ThreadWatch, assert_receive, matches, refute_receive
+from actors.testing import ANY, Probe, ThreadWatch, assert_receive, matches, refute_receive, settle
 from tests.servers import Counter
 
 
@@ -83,8 +83,9 @@ def test_probe_refute_fails_on_a_matching_message(actor_system: actors.ActorSyst
     with Probe(actor_system) as probe:
         actors.send(probe, "oops")
 
+        settle(actor_system)
         with pytest.raises(AssertionError, match="unexpected message 'oops'"):
-            probe.refute("oops", timeout=0.01)
+            probe.refute("oops", timeout=0)
 
 
 def test_a_named_probe_receives_calls_and_casts(actor_system: actors.ActorSystem) -> None:

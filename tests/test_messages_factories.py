@@ -1,4 +1,4 @@
-"""Factories: the reference's positional arguments and defaults, stamped by the system."""
+"""Factories: the original's positional arguments and defaults, stamped by the system."""
 
 from __future__ import annotations
 
@@ -12,6 +12,7 @@ import pytest
 
 import actors
 from actors import messages as m
+from actors.messages import compat
 
 NOW = datetime(2026, 1, 1, 12, 0, 0, 250999, tzinfo=UTC)
 T = datetime(2026, 1, 1, 12, 0, 0, 250000, tzinfo=UTC)
@@ -28,7 +29,7 @@ Case = tuple[Callable[[actors.ActorSystem], Any], Any, str | None]
 
 CASES: dict[str, Case] = {
     "node_health": (
-        lambda s: m.node_health("a@host", "healthy", system=s),
+        lambda s: compat.node_health("a@host", "healthy", system=s),
         m.NodeHealth(
             node="a@host",
             status="healthy",
@@ -41,7 +42,7 @@ CASES: dict[str, Case] = {
         None,
     ),
     "cluster_health": (
-        lambda s: m.cluster_health("healthy", 3, 3, system=s),
+        lambda s: compat.cluster_health("healthy", 3, 3, system=s),
         m.ClusterHealth(
             status="healthy",
             healthy_nodes=3,
@@ -54,7 +55,7 @@ CASES: dict[str, Case] = {
         None,
     ),
     "component_health": (
-        lambda s: m.component_health("emitter", "a@host", "healthy", system=s),
+        lambda s: compat.component_health("emitter", "a@host", "healthy", system=s),
         m.ComponentHealth(
             component="emitter",
             node="a@host",
@@ -66,7 +67,7 @@ CASES: dict[str, Case] = {
         None,
     ),
     "health_check": (
-        lambda s: m.health_check("ping", "a@host", "pass", system=s),
+        lambda s: compat.health_check("ping", "a@host", "pass", system=s),
         m.HealthCheck(
             check_name="ping",
             node="a@host",
@@ -79,7 +80,7 @@ CASES: dict[str, Case] = {
         None,
     ),
     "system_config": (
-        lambda s: m.system_config("store", {"enabled": True}, system=s),
+        lambda s: compat.system_config("store", {"enabled": True}, system=s),
         m.SystemConfig(
             component="store",
             changes={"enabled": True},
@@ -91,14 +92,14 @@ CASES: dict[str, Case] = {
         None,
     ),
     "system_lifecycle": (
-        lambda s: m.system_lifecycle("started", "ex_esdb", "0.8.0", system=s),
+        lambda s: compat.system_lifecycle("started", "ex_esdb", "0.8.0", system=s),
         m.SystemLifecycle(
             event="started", system_name="ex_esdb", version="0.8.0", node=NODE, timestamp=T
         ),
         None,
     ),
     "feature_toggle": (
-        lambda s: m.feature_toggle("snapshots", True, None, "admin", system=s),
+        lambda s: compat.feature_toggle("snapshots", True, None, "admin", system=s),
         m.FeatureToggle(
             feature="snapshots",
             enabled=True,
@@ -110,7 +111,7 @@ CASES: dict[str, Case] = {
         None,
     ),
     "performance_metric": (
-        lambda s: m.performance_metric("persistence_operation", 1000, "operations", system=s),
+        lambda s: compat.performance_metric("persistence_operation", 1000, "operations", system=s),
         m.PerformanceMetric(
             metric_name="persistence_operation",
             value=1000.0,
@@ -123,7 +124,7 @@ CASES: dict[str, Case] = {
         None,
     ),
     "throughput_metric": (
-        lambda s: m.throughput_metric("event_emission", 1250, 500, system=s),
+        lambda s: compat.throughput_metric("event_emission", 1250, 500, system=s),
         m.ThroughputMetric(
             operation="event_emission",
             count=1250,
@@ -135,7 +136,7 @@ CASES: dict[str, Case] = {
         None,
     ),
     "latency_metric": (
-        lambda s: m.latency_metric("append", 3.5, "p99", 100, system=s),
+        lambda s: compat.latency_metric("append", 3.5, "p99", 100, system=s),
         m.LatencyMetric(
             operation="append",
             latency_ms=3.5,
@@ -147,7 +148,7 @@ CASES: dict[str, Case] = {
         None,
     ),
     "resource_usage": (
-        lambda s: m.resource_usage("memory", 50, 1024, 512, system=s),
+        lambda s: compat.resource_usage("memory", 50, 1024, 512, system=s),
         m.ResourceUsage(
             resource_type="memory",
             usage_percent=50.0,
@@ -159,7 +160,7 @@ CASES: dict[str, Case] = {
         None,
     ),
     "metric_alert": (
-        lambda s: m.metric_alert("queue", 12, 10, "max", "warning", system=s),
+        lambda s: compat.metric_alert("queue", 12, 10, "max", "warning", system=s),
         m.MetricAlert(
             metric_name="queue",
             current_value=12.0,
@@ -172,7 +173,9 @@ CASES: dict[str, Case] = {
         None,
     ),
     "system_alert": (
-        lambda s: m.system_alert("warning", "system", "Disk", "disk 91% full", "monitor", system=s),
+        lambda s: compat.system_alert(
+            "warning", "system", "Disk", "disk 91% full", "monitor", system=s
+        ),
         m.SystemAlert(
             alert_id="",
             severity="warning",
@@ -188,7 +191,7 @@ CASES: dict[str, Case] = {
         "alert_id",
     ),
     "alert_ack": (
-        lambda s: m.alert_ack("a1", "oncall", system=s),
+        lambda s: compat.alert_ack("a1", "oncall", system=s),
         m.AlertAck(
             alert_id="a1",
             ack_by="oncall",
@@ -200,7 +203,7 @@ CASES: dict[str, Case] = {
         None,
     ),
     "alert_escalation": (
-        lambda s: m.alert_escalation("a1", "level1", "level2", "no ack", system=s),
+        lambda s: compat.alert_escalation("a1", "level1", "level2", "no ack", system=s),
         m.AlertEscalation(
             alert_id="a1",
             from_level="level1",
@@ -213,7 +216,7 @@ CASES: dict[str, Case] = {
         None,
     ),
     "notification_status": (
-        lambda s: m.notification_status("a1", "email", "ops@example.com", "sent", system=s),
+        lambda s: compat.notification_status("a1", "email", "ops@example.com", "sent", system=s),
         m.NotificationStatus(
             alert_id="a1",
             delivery_method="email",
@@ -226,7 +229,7 @@ CASES: dict[str, Case] = {
         None,
     ),
     "data_change": (
-        lambda s: m.data_change("u1", "stream", "s1", "update", system=s),
+        lambda s: compat.data_change("u1", "stream", "s1", "update", system=s),
         m.DataChange(
             user_id="u1",
             resource_type="stream",
@@ -241,7 +244,7 @@ CASES: dict[str, Case] = {
         None,
     ),
     "admin_action": (
-        lambda s: m.admin_action("root", "purge", "store/x", system=s),
+        lambda s: compat.admin_action("root", "purge", "store/x", system=s),
         m.AdminAction(
             admin_user_id="root",
             action_type="purge",
@@ -255,7 +258,7 @@ CASES: dict[str, Case] = {
         None,
     ),
     "access_log": (
-        lambda s: m.access_log("u1", "stream", "s1", "read", True, system=s),
+        lambda s: compat.access_log("u1", "stream", "s1", "read", True, system=s),
         m.AccessLog(
             user_id="u1",
             resource_type="stream",
@@ -271,7 +274,9 @@ CASES: dict[str, Case] = {
         None,
     ),
     "compliance_event": (
-        lambda s: m.compliance_event("data_export", "GDPR-20", {"rows": 3}, "exported", system=s),
+        lambda s: compat.compliance_event(
+            "data_export", "GDPR-20", {"rows": 3}, "exported", system=s
+        ),
         m.ComplianceEvent(
             event_type="data_export",
             compliance_rule="GDPR-20",
@@ -286,7 +291,7 @@ CASES: dict[str, Case] = {
         None,
     ),
     "debug_trace": (
-        lambda s: m.debug_trace("emitter", "forward", {"n": 1}, system=s),
+        lambda s: compat.debug_trace("emitter", "forward", {"n": 1}, system=s),
         m.DebugTrace(
             trace_id="",
             component="emitter",
@@ -301,7 +306,7 @@ CASES: dict[str, Case] = {
         "trace_id",
     ),
     "performance_analysis": (
-        lambda s: m.performance_analysis("store", "bottleneck", {"slow": "fsync"}, system=s),
+        lambda s: compat.performance_analysis("store", "bottleneck", {"slow": "fsync"}, system=s),
         m.PerformanceAnalysis(
             analysis_id="",
             component="store",
@@ -315,7 +320,7 @@ CASES: dict[str, Case] = {
         "analysis_id",
     ),
     "system_state": (
-        lambda s: m.system_state("full", {"actors": 3}, "manual", system=s),
+        lambda s: compat.system_state("full", {"actors": 3}, "manual", system=s),
         m.SystemState(
             snapshot_id="",
             snapshot_type="full",
@@ -329,7 +334,7 @@ CASES: dict[str, Case] = {
         "snapshot_id",
     ),
     "error_analysis": (
-        lambda s: m.error_analysis("TimeoutError", "no reply", system=s),
+        lambda s: compat.error_analysis("TimeoutError", "no reply", system=s),
         m.ErrorAnalysis(
             error_id="",
             error_type="TimeoutError",
@@ -345,12 +350,12 @@ CASES: dict[str, Case] = {
         "error_id",
     ),
     "node_lifecycle": (
-        lambda s: m.node_lifecycle("b@host", "joined", 2, system=s),
+        lambda s: compat.node_lifecycle("b@host", "joined", 2, system=s),
         m.NodeLifecycle(node="b@host", event="joined", cluster_size=2, metadata={}, timestamp=T),
         None,
     ),
     "process_lifecycle": (
-        lambda s: m.process_lifecycle("urn:1", "Worker", "started", system=s),
+        lambda s: compat.process_lifecycle("urn:1", "Worker", "started", system=s),
         m.ProcessLifecycle(
             event_type="started",
             component="Worker",
@@ -368,7 +373,7 @@ CASES: dict[str, Case] = {
         None,
     ),
     "supervision_event": (
-        lambda s: m.supervision_event("sup", {"id": "w1"}, "child_started", system=s),
+        lambda s: compat.supervision_event("sup", {"id": "w1"}, "child_started", system=s),
         m.SupervisionEvent(
             supervisor="sup",
             child_spec={"id": "w1"},
@@ -380,7 +385,9 @@ CASES: dict[str, Case] = {
         None,
     ),
     "cluster_membership": (
-        lambda s: m.cluster_membership("node_added", ["b@host"], ["a@host", "b@host"], system=s),
+        lambda s: compat.cluster_membership(
+            "node_added", ["b@host"], ["a@host", "b@host"], system=s
+        ),
         m.ClusterMembership(
             event="node_added",
             affected_nodes=("b@host",),
@@ -393,7 +400,7 @@ CASES: dict[str, Case] = {
         None,
     ),
     "log_entry": (
-        lambda s: m.log_entry("info", "hello", "app", system=s),
+        lambda s: compat.log_entry("info", "hello", "app", system=s),
         m.LogEntry(
             log_id="",
             level="info",
@@ -409,7 +416,7 @@ CASES: dict[str, Case] = {
         "log_id",
     ),
     "log_summary": (
-        lambda s: m.log_summary("1h", {"info": 7, "error": 3}, system=s),
+        lambda s: compat.log_summary("1h", {"info": 7, "error": 3}, system=s),
         m.LogSummary(
             summary_id="",
             time_period="1h",
@@ -423,7 +430,7 @@ CASES: dict[str, Case] = {
         "summary_id",
     ),
     "log_filter": (
-        lambda s: m.log_filter("level", "debug", "exclude", system=s),
+        lambda s: compat.log_filter("level", "debug", "exclude", system=s),
         m.LogFilter(
             filter_id="",
             filter_type="level",
@@ -437,7 +444,7 @@ CASES: dict[str, Case] = {
         "filter_id",
     ),
     "log_rotation": (
-        lambda s: m.log_rotation("audit", "audit.log.1", "audit.log", system=s),
+        lambda s: compat.log_rotation("audit", "audit.log.1", "audit.log", system=s),
         m.LogRotation(
             rotation_id="",
             log_type="audit",
@@ -451,7 +458,7 @@ CASES: dict[str, Case] = {
         "rotation_id",
     ),
     "auth_event": (
-        lambda s: m.auth_event("u1", "login_success", "password", system=s),
+        lambda s: compat.auth_event("u1", "login_success", "password", system=s),
         m.AuthEvent(
             user_id="u1",
             event_type="login_success",
@@ -465,7 +472,7 @@ CASES: dict[str, Case] = {
         None,
     ),
     "access_violation": (
-        lambda s: m.access_violation("permission_denied", "/admin", "write", system=s),
+        lambda s: compat.access_violation("permission_denied", "/admin", "write", system=s),
         m.AccessViolation(
             user_id=None,
             violation_type="permission_denied",
@@ -479,7 +486,7 @@ CASES: dict[str, Case] = {
         None,
     ),
     "security_alert": (
-        lambda s: m.security_alert("brute_force", "high", "50 failed logins", system=s),
+        lambda s: compat.security_alert("brute_force", "high", "50 failed logins", system=s),
         m.SecurityAlert(
             alert_type="brute_force",
             severity="high",
@@ -493,7 +500,7 @@ CASES: dict[str, Case] = {
         None,
     ),
     "session_event": (
-        lambda s: m.session_event("sess-1", "u1", "created", system=s),
+        lambda s: compat.session_event("sess-1", "u1", "created", system=s),
         m.SessionEvent(
             session_id="sess-1",
             user_id="u1",
@@ -527,7 +534,7 @@ def test_there_is_a_factory_case_for_every_struct() -> None:
 
 
 @pytest.mark.parametrize("kind", sorted(CASES))
-def test_each_factory_fills_in_the_reference_defaults(
+def test_each_factory_fills_in_the_original_defaults(
     kind: str, system: actors.ActorSystem
 ) -> None:
     make, expected, id_field = CASES[kind]
@@ -551,16 +558,17 @@ def test_every_struct_carries_its_kind_tag_schema_and_instance(kind: str) -> Non
     assert cls is type(CASES[kind][1])
     if cls is not m.ProcessLifecycle:  # the core's class: its spec lives in the registry
         assert (spec.kind, spec.tag, spec.schema, spec.instance) == (
-            cls.KIND,  # type: ignore[union-attr]
-            cls.TAG,  # type: ignore[union-attr]
-            cls.SCHEMA,  # type: ignore[union-attr]
-            cls.INSTANCE,  # type: ignore[union-attr]
+            cls.KIND,
+            cls.TAG,
+            cls.SCHEMA,
+            cls.INSTANCE,
         )
 
 
 def test_generated_ids_differ_between_calls(system: actors.ActorSystem) -> None:
     ids = {
-        m.system_alert("info", "system", "t", "d", "s", system=system).alert_id for _ in range(50)
+        compat.system_alert("info", "system", "t", "d", "s", system=system).alert_id
+        for _ in range(50)
     }
 
     assert 50 == len(ids)
@@ -569,7 +577,7 @@ def test_generated_ids_differ_between_calls(system: actors.ActorSystem) -> None:
 def test_explicit_arguments_win_over_every_default(system: actors.ActorSystem) -> None:
     when = datetime(2025, 5, 5, tzinfo=UTC)
 
-    alert = m.system_alert(
+    alert = compat.system_alert(
         "error",
         "data",
         "t",
@@ -607,7 +615,7 @@ def test_explicit_arguments_win_over_every_default(system: actors.ActorSystem) -
 def test_an_alert_needs_an_ack_when_its_severity_is_error_or_critical(
     severity: str, requires_ack: bool, system: actors.ActorSystem
 ) -> None:
-    alert = m.system_alert(severity, "system", "t", "d", "s", system=system)
+    alert = compat.system_alert(severity, "system", "t", "d", "s", system=system)
 
     assert requires_ack == alert.requires_ack
 
@@ -615,15 +623,15 @@ def test_an_alert_needs_an_ack_when_its_severity_is_error_or_critical(
 def test_cluster_membership_counts_the_active_nodes_unless_told(
     system: actors.ActorSystem,
 ) -> None:
-    counted = m.cluster_membership("node_added", (), ("a", "b", "c"), system=system)
-    told = m.cluster_membership("node_added", (), ("a",), total_nodes=5, system=system)
+    counted = compat.cluster_membership("node_added", (), ("a", "b", "c"), system=system)
+    told = compat.cluster_membership("node_added", (), ("a",), total_nodes=5, system=system)
 
     assert (3, 5) == (counted.total_nodes, told.total_nodes)
 
 
 def test_a_log_summary_totals_its_counts_unless_told(system: actors.ActorSystem) -> None:
-    counted = m.log_summary("1h", {"info": 5, "warn": 2, "error": 1}, system=system)
-    told = m.log_summary("1h", {"info": 5}, total_logs=9, system=system)
+    counted = compat.log_summary("1h", {"info": 5, "warn": 2, "error": 1}, system=system)
+    told = compat.log_summary("1h", {"info": 5}, total_logs=9, system=system)
 
     assert (8, 9) == (counted.total_logs, told.total_logs)
 
@@ -631,13 +639,13 @@ def test_a_log_summary_totals_its_counts_unless_told(system: actors.ActorSystem)
 def test_an_error_analysis_is_first_and_last_seen_when_it_is_made(
     system: actors.ActorSystem,
 ) -> None:
-    analysis = m.error_analysis("E", "boom", system=system)
+    analysis = compat.error_analysis("E", "boom", system=system)
 
     assert (T, T, T) == (analysis.first_seen, analysis.last_seen, analysis.timestamp)
 
 
 def test_throughput_is_count_per_second(system: actors.ActorSystem) -> None:
-    metric = m.throughput_metric("append", 30, 1500.0, system=system)
+    metric = compat.throughput_metric("append", 30, 1500.0, system=system)
 
     assert 20.0 == metric.rate_per_sec
 
@@ -647,7 +655,7 @@ def test_throughput_over_no_time_is_refused_with_a_clear_message(
     duration_ms: float, system: actors.ActorSystem
 ) -> None:
     with pytest.raises(ValueError, match="needs duration_ms > 0 to compute a rate"):
-        m.throughput_metric("append", 30, duration_ms, system=system)
+        compat.throughput_metric("append", 30, duration_ms, system=system)
 
 
 def test_process_lifecycle_maps_exesdb_arguments_onto_the_core_record(
@@ -656,7 +664,7 @@ def test_process_lifecycle_maps_exesdb_arguments_onto_the_core_record(
     class EmitterWorker:
         pass
 
-    event = m.process_lifecycle(
+    event = compat.process_lifecycle(
         "urn:7",
         EmitterWorker,
         "crashed",
@@ -689,7 +697,7 @@ def test_factories_called_inside_an_actor_use_its_system_and_its_id(
 ) -> None:
     class Logger(actors.GenServer):
         def handle_call(self, request: Any, caller: actors.Caller) -> Any:
-            return m.log_entry("info", request, "app")
+            return compat.log_entry("info", request, "app")
 
     ref = Logger.start(system=system)
 
@@ -702,8 +710,8 @@ def test_factory_arguments_are_copied_not_shared(system: actors.ActorSystem) -> 
     checks = {"db": "pass"}
     nodes = ["b@host"]
 
-    health = m.node_health("a@host", "healthy", checks=checks, system=system)
-    cluster = m.cluster_health("degraded", 1, 2, degraded_nodes=nodes, system=system)
+    health = compat.node_health("a@host", "healthy", checks=checks, system=system)
+    cluster = compat.cluster_health("degraded", 1, 2, degraded_nodes=nodes, system=system)
     checks["db"] = "fail"
     nodes.append("c@host")
 
@@ -711,9 +719,9 @@ def test_factory_arguments_are_copied_not_shared(system: actors.ActorSystem) -> 
     assert ("b@host",) == cluster.degraded_nodes
 
 
-def test_the_health_topic_helpers_match_the_reference() -> None:
-    assert "vehicle_store:health" == m.store_health_topic("vehicle_store")
-    assert "cluster:health" == m.cluster_health_topic()
+def test_the_health_topic_helpers_match_the_original() -> None:
+    assert "vehicle_store:health" == compat.store_health_topic("vehicle_store")
+    assert "cluster:health" == compat.cluster_health_topic()
 
 
 def test_each_instance_but_events_has_a_family_of_its_messages() -> None:

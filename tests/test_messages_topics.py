@@ -1,4 +1,4 @@
-"""Topic helpers, mirroring ExESDBGater.Topics' tests (reference §2.12, §7.1)."""
+"""Topic helpers, mirroring the tests of the original's ExESDBGater.Topics."""
 
 from __future__ import annotations
 

@@ -10,6 +10,7 @@ import pytest
 
 from actors import Error, Ok
 from actors import messages as m
+from actors.messages import compat
 
 T = datetime(2026, 1, 1, 12, 0, tzinfo=UTC)
 
@@ -38,7 +39,7 @@ def test_a_valid_message_comes_back_in_an_ok() -> None:
     ],
     ids=lambda value: value.__name__ if isinstance(value, type) else "",
 )
-def test_the_reference_validators_require_the_reference_fields_and_a_timestamp(
+def test_the_original_validators_require_the_original_fields_and_a_timestamp(
     cls: type[Any], required: tuple[str, ...]
 ) -> None:
     spec = m.spec_for(cls)
@@ -159,21 +160,21 @@ def test_the_core_process_lifecycle_record_is_validated_like_the_others() -> Non
         timestamp=T,
     )
 
-    assert Ok(good) == m.validate_process_lifecycle(good)
+    assert Ok(good) == compat.validate_process_lifecycle(good)
     assert Error("invalid_types", fields={"restart_count": "int"}) == m.validate(bad)
 
 
 def test_each_struct_has_a_validator_of_its_own_that_checks_the_type() -> None:
     message = health()
 
-    assert Ok(message) == m.validate_node_health(message)
+    assert Ok(message) == compat.validate_node_health(message)
     assert Error(
         "wrong_message_type", expected="ClusterHealth", actual="NodeHealth"
-    ) == m.validate_cluster_health(message)
+    ) == compat.validate_cluster_health(message)
     for cls in m.MESSAGE_TYPES:
         spec = m.spec_for(cls)
         assert spec is not None
-        assert f"validate_{spec.kind}" == getattr(m, f"validate_{spec.kind}").__name__
+        assert f"validate_{spec.kind}" == getattr(compat, f"validate_{spec.kind}").__name__
 
 
 def test_anything_else_is_an_unknown_message() -> None:

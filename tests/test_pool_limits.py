@@ -91,7 +91,7 @@ def test_two_stuck_callbacks_on_a_pool_of_two_are_reported_and_replaced(
         # worker still answers (without it this call would time out).
         echo = Echo.start(system=system)
         assert "ping" == actors.call(echo, "ping", timeout=10)
-        names = set()
+        names: set[Any] = set()
         while len(names) < 2:
             event = events.expect(actors.ProcessLifecycle, timeout=10)
             if event.event_type == "stalled":

@@ -1,4 +1,8 @@
-"""Topic patterns (D8): the trie agrees with the reference semantics."""
+"""Topic patterns: the trie agrees with an independent statement of the rules.
+
+``*`` matches one ``:``-separated segment, and as the last segment one or
+more; see docs/pubsub.md.
+"""
 
 from __future__ import annotations
 
@@ -20,7 +24,7 @@ patterns = st.lists(st.one_of(segments, st.just("*")), min_size=1, max_size=5).m
 
 
 def _reference(pattern: str, topic: str) -> bool:
-    """An independent statement of D8, by regular expression."""
+    """The pattern rules restated as a regular expression."""
     parts = pattern.split(":")
     regex = ""
     for i, part in enumerate(parts):
@@ -63,7 +67,7 @@ def test_the_trie_finds_exactly_the_matching_patterns(chosen: list[str], topic: 
         ("*", "anything:at:all", True),
     ],
 )
-def test_examples_from_the_seeds(pattern: str, topic: str, expected: bool) -> None:
+def test_patterns_as_exesdb_documents_use_them(pattern: str, topic: str, expected: bool) -> None:
     assert expected == pattern_matches(pattern, topic)
 
 

@@ -1,4 +1,4 @@
-"""Delivery policies (D9): bounds, overflow behaviour, counters."""
+"""Delivery policies: bounds, overflow behaviour, counters."""
 
 from __future__ import annotations
 

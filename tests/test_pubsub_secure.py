@@ -1,4 +1,4 @@
-"""Secure instances: signed messages from outside the process (D11)."""
+"""Secure instances: signed messages from outside the process (docs/messages.md)."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ from actors import Error, Ok, messages, pubsub
 from actors.pubsub import PubSubManager, instances
 from actors.testing import ANY, Probe
 
-SECRET = "a test secret that is long enough"
+SECRET = "a test secret that is long enough: at least sixty-four bytes of it"
 
 
 @pytest.fixture
@@ -25,7 +25,7 @@ def secure_system(actor_system_factory: Callable[..., actors.ActorSystem]) -> ac
 
 
 def _health(system: actors.ActorSystem) -> tuple[str, Any]:
-    health = messages.node_health("node-a", "healthy", system=system)
+    health = messages.new(messages.NodeHealth, "node-a", "healthy", system=system)
     return (health.TAG, health)
 
 

@@ -46,7 +46,7 @@ def test_results_are_immutable_and_hashable() -> None:
     result = Ok("value", n=1)
 
     with pytest.raises(AttributeError, match="immutable"):
-        result.value = 2  # type: ignore[misc]
+        result.value = 2
     with pytest.raises(AttributeError, match="no detail 'missing'"):
         _ = result.missing
     assert {Ok("value", n=1), Error("x")} == {Ok("value", n=1), Error("x")}

@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 
 import actors
 import supervision as sv
-from actors.testing import ANY, Probe
+from actors.testing import ANY, Probe, settle
 from tests.supervised import Boom, Worker, exit_child, started
 
 
@@ -47,7 +47,8 @@ def test_backoff_delays_grow_and_reset_on_the_manual_clock(
     for expected_delay in (1, 2, 4, 4):
         assert [("w", "restarting", "worker")] == _crash(probe, ref, sup, "flapping")
         clock.advance(expected_delay - 0.5)
-        probe.refute(("started", "w", ANY), timeout=0.05)
+        settle(manual_system)
+        probe.refute(("started", "w", ANY), timeout=0)
         clock.advance(0.5)
         ref = started(probe, "w")
 
@@ -88,7 +89,8 @@ def test_decider_directives(
     if restarted:
         started(probe, "w")
     else:
-        probe.refute(("started", "w", ANY), timeout=0.1)
+        settle(actor_system)
+        probe.refute(("started", "w", ANY), timeout=0)
     if directive == "escalate":
         probe.expect(("DOWN", ANY, "process", sup, Boom))
     else:
@@ -124,7 +126,8 @@ def test_decider_resume_keeps_state_and_drops_the_failing_message(
     assert isinstance(info.value.reason, ValueError)
     assert 7 == actors.call(ref, ("add", 2))  # same incarnation, state kept
     assert ref.is_alive()
-    probe.refute(("started", "acc", ANY), timeout=0.05)
+    settle(actor_system)
+    probe.refute(("started", "acc", ANY), timeout=0)
 
 
 def test_a_decider_that_raises_means_restart(

@@ -43,8 +43,13 @@ def open_database(
 
     Writers get ``PRAGMA journal_mode=WAL`` (readers never block the writer,
     the writer never blocks readers) and ``PRAGMA synchronous=FULL`` (a
-    commit is on disk when it returns). Readers open the file with
-    ``mode=ro`` and never create it.
+    commit is on disk when it returns).
+
+    Readers never create or change anything: the file is opened with
+    ``mode=ro``, and with ``immutable=1`` when no writer can be at work (no
+    ``-wal`` file beside it: reading then creates no ``-wal``/``-shm`` files
+    either) or when the directory cannot be written (a read-only medium,
+    where ``mode=ro`` alone cannot open a WAL file).
 
     Args:
         busy_timeout: seconds a statement waits for another connection's lock
@@ -58,14 +63,7 @@ def open_database(
     conn: sqlite3.Connection | None = None
     try:
         if readonly:
-            if target == MEMORY or not target:
-                msg = "an in-memory audit store cannot be opened for reading; give a file"
-                raise AuditStoreError(msg, path=target)
-            if not Path(target).is_file():
-                msg = f"no audit log at {target!r}"
-                raise AuditStoreError(msg, path=target)
-            uri = "file:" + urllib.parse.quote(str(Path(target).resolve())) + "?mode=ro"
-            conn = sqlite3.connect(uri, uri=True, timeout=busy_timeout, isolation_level=None)
+            conn = _open_reader(target, busy_timeout)
         else:
             conn = sqlite3.connect(
                 target, timeout=busy_timeout, isolation_level=None, cached_statements=256
@@ -82,4 +80,36 @@ def open_database(
     except AuditStoreError:
         close_quietly(conn)
         raise
+    return conn
+
+
+def _open_reader(target: str, busy_timeout: float) -> sqlite3.Connection:
+    if target == MEMORY or not target:
+        msg = "an in-memory audit store cannot be opened for reading; give a file"
+        raise AuditStoreError(msg, path=target, kind="missing")
+    file = Path(target)
+    if not file.exists():
+        msg = f"no audit log at {target!r}"
+        raise AuditStoreError(msg, path=target, kind="missing")
+    if not file.is_file():
+        msg = f"{target!r} is not a file (give the audit log's path)"
+        raise AuditStoreError(msg, path=target, kind="unavailable")
+    absolute = file.resolve()
+    quiet = not Path(f"{absolute}-wal").exists() and not Path(f"{absolute}-journal").exists()
+    writable_dir = os.access(absolute.parent, os.W_OK)
+    uri = "file:" + urllib.parse.quote(str(absolute)) + "?mode=ro"
+    if quiet or not writable_dir:
+        uri += "&immutable=1"
+    conn = sqlite3.connect(uri, uri=True, timeout=busy_timeout, isolation_level=None)
+    try:
+        conn.execute("SELECT count(*) FROM sqlite_master").fetchone()
+    except sqlite3.Error:
+        conn.close()
+        if "immutable=1" in uri:
+            raise
+        # A WAL file that this process may not read the way SQLite wants
+        # (its -shm cannot be created): read the main file as it is.
+        conn = sqlite3.connect(
+            uri + "&immutable=1", uri=True, timeout=busy_timeout, isolation_level=None
+        )
     return conn

@@ -17,7 +17,8 @@ from typing import Any, Final, Literal
 
 import attrs
 
-from actors._lifecycle import ProcessLifecycle
+import supervision  # noqa: F401 - registers the supervisors' lifecycle event types
+from actors import ProcessLifecycle
 from actors.audit._db import close_quietly, describe, open_database
 from actors.audit._errors import AuditStoreError
 from actors.audit._records import AuditEvent
@@ -32,7 +33,23 @@ from actors.audit._rows import (
 from actors.audit._schema import SCHEMA_VERSION, migrate, read_version
 from actors.lowlevel import lifecycle_event_types
 
-__all__ = ["AuditLog", "Uptime"]
+__all__ = [
+    "MIN_READABLE_VERSION",
+    "AuditLog",
+    "AuditRun",
+    "LoggedEvent",
+    "Uptime",
+    "known_event_types",
+]
+
+
+def known_event_types() -> frozenset[str]:
+    """Every lifecycle event type this installation can record: the core's,
+    the supervisors' and those of any layer imported so far (the cluster's)."""
+    return lifecycle_event_types()
+
+MIN_READABLE_VERSION: Final = 3
+"""The oldest schema read as it is (read-only); older files must be upgraded."""
 
 _ENDINGS: Final = ("stopped", "crashed", "shutdown")
 _RESTART_KEYS: Final = {
@@ -55,13 +72,15 @@ class Uptime:
         restarts: ``restarted`` events for the name (supervisor restarts).
         started_at: when the latest incarnation started.
         ended_at: when it ended, or ``None`` if the log shows it still up.
-        end_event: ``"stopped"``, ``"crashed"`` or ``"shutdown"``, or ``None``.
+        end_event: ``"stopped"``, ``"crashed"`` or ``"shutdown"``;
+            ``"run_closed"`` when the run that started it closed the log
+            without recording its stop; or ``None``.
         end_reason: the reason of that event, if any.
         as_of: the moment :attr:`up_for` is measured to: :attr:`ended_at` if
             it ended; else the ``now`` given to :meth:`AuditLog.uptime`; else
-            the newest timestamp in the log (what the log can vouch for: an
-            actor whose system died unannounced is not credited with time
-            the log never saw).
+            the newest timestamp its run wrote (what the log can vouch for:
+            an actor whose system died unannounced is not credited with time
+            the log never saw, nor with later runs' time).
         up_for: ``as_of - started_at`` (never negative).
     """
 
@@ -79,6 +98,44 @@ class Uptime:
     def running(self) -> bool:
         """Whether the log shows the latest incarnation still up."""
         return self.ended_at is None
+
+
+@attrs.frozen(kw_only=True)
+class AuditRun:
+    """One run that wrote the log: an actor system's auditor, from when it
+    opened the file to when it closed it.
+
+    Attributes:
+        run_id: the id every entry of the run carries.
+        node: the node name of the actor system.
+        host, pid: where it ran.
+        opened_at: when its auditor opened the log.
+        first_seq: the first ``seq`` it could have written.
+        closed_at: when its auditor closed the log (it shut down cleanly),
+            or ``None``: still running, or it died without closing (killed).
+        closed_seq: the last ``seq`` written before it closed.
+        entries: lifecycle and audit entries it wrote.
+    """
+
+    run_id: str
+    node: str
+    host: str
+    pid: int | None
+    opened_at: datetime
+    first_seq: int
+    closed_at: datetime | None
+    closed_seq: int | None
+    entries: int
+
+
+@attrs.frozen
+class LoggedEvent:
+    """A lifecycle event as the log holds it: its ``seq`` and ``run_id``
+    (``None`` for entries written before runs were recorded)."""
+
+    seq: int
+    run_id: str | None
+    event: ProcessLifecycle
 
 
 class _Where:
@@ -102,6 +159,11 @@ class _Where:
         if until is not None:
             self.add("ts_ms < ?", to_ms(_aware("until", until)))
 
+    def types(self, event_type: str | Collection[str] | None) -> None:
+        types = _event_types(event_type)
+        if types is not None:
+            self.add(f"event_type IN ({', '.join('?' * len(types))})", *types)
+
     def sql(self) -> str:
         return (" WHERE " + " AND ".join(self.clauses)) if self.clauses else ""
 
@@ -119,6 +181,14 @@ class AuditLog:
 
     Reading never blocks the auditor (WAL): a query sees the batches
     committed when it started.
+
+    Filters shared by the queries and summaries (all optional, combined with
+    AND): ``since``/``until`` (``since <= timestamp < until``, aware
+    datetimes), ``event_type`` (one or several), ``component``, ``name``,
+    ``supervisor``, ``child_id`` (exact matches), ``actor`` (the registered
+    name *or* the child id, as the ``actors audit`` table shows it),
+    ``supervised_by`` (children of the supervisor with that registered name
+    or child id), ``run_id`` (one run; see :meth:`runs`).
     """
 
     def __init__(self, conn: sqlite3.Connection, path: str, schema_version: int) -> None:
@@ -126,6 +196,7 @@ class AuditLog:
         self._conn: sqlite3.Connection | None = conn
         self.path = path
         self.schema_version = schema_version
+        self._has_runs = schema_version >= 4
 
     @classmethod
     def open(
@@ -135,8 +206,10 @@ class AuditLog:
 
         Args:
             readonly: open the file read-only (the default): it is never
-                created or modified, and an older schema is refused with a
-                hint; ``False`` upgrades an older file in place first.
+                created or modified (no ``-wal``/``-shm`` files appear beside
+                it), works on read-only media, and reads files of schema
+                version 3 as they are; older ones are refused with a hint.
+                ``False`` upgrades an older file in place first.
             busy_timeout: seconds to wait for a lock.
 
         Raises:
@@ -148,7 +221,7 @@ class AuditLog:
         try:
             if readonly:
                 version = read_version(conn, target)
-                if version != SCHEMA_VERSION:
+                if not MIN_READABLE_VERSION <= version <= SCHEMA_VERSION:
                     raise _wrong_version(target, version)
             else:
                 migrate(conn, target)
@@ -190,15 +263,15 @@ class AuditLog:
         limit: int | None = None,
         *,
         child_id: str | None = None,
+        actor: str | None = None,
+        supervised_by: str | None = None,
+        run_id: str | None = None,
         after_seq: int | None = None,
         latest: bool = False,
     ) -> list[ProcessLifecycle]:
-        """Lifecycle events matching every filter given, oldest first.
+        """Lifecycle events matching every filter given (see the class), oldest first.
 
         Args:
-            since, until: ``since <= timestamp < until`` (aware datetimes).
-            event_type: one type or several (``{"crashed", "restarted"}``).
-            component, name, supervisor, child_id: exact matches.
             limit: at most this many events: the oldest ones, or with
                 ``latest=True`` the newest ones (still returned oldest first).
             after_seq: only entries with ``seq > after_seq``.
@@ -206,21 +279,31 @@ class AuditLog:
         Raises:
             ValueError: an unknown event type, a naive datetime, a bad limit.
         """
-        entries = self.entries(
-            since=since,
-            until=until,
-            event_type=event_type,
-            component=component,
-            name=name,
-            supervisor=supervisor,
-            child_id=child_id,
-            after_seq=after_seq,
-            limit=limit,
-            latest=latest,
-        )
-        return [event for _, event in entries]
+        return [
+            logged.event
+            for logged in self.logged(
+                since=since,
+                until=until,
+                event_type=event_type,
+                component=component,
+                name=name,
+                supervisor=supervisor,
+                child_id=child_id,
+                actor=actor,
+                supervised_by=supervised_by,
+                run_id=run_id,
+                after_seq=after_seq,
+                limit=limit,
+                latest=latest,
+            )
+        ]
 
-    def entries(
+    def entries(self, **filters: Any) -> list[tuple[int, ProcessLifecycle]]:
+        """Like :meth:`query` (keyword arguments only), with each event's
+        ``seq``: ``[(seq, event), ...]``."""
+        return [(logged.seq, logged.event) for logged in self.logged(**filters)]
+
+    def logged(
         self,
         *,
         since: datetime | None = None,
@@ -230,25 +313,39 @@ class AuditLog:
         name: str | None = None,
         supervisor: str | None = None,
         child_id: str | None = None,
+        actor: str | None = None,
+        supervised_by: str | None = None,
+        run_id: str | None = None,
         after_seq: int | None = None,
         limit: int | None = None,
         latest: bool = False,
-    ) -> list[tuple[int, ProcessLifecycle]]:
-        """Like :meth:`query`, with each event's ``seq``: ``[(seq, event), ...]``."""
-        where = _Where()
-        where.times(since, until)
-        types = _event_types(event_type)
-        if types is not None:
-            where.add(f"event_type IN ({', '.join('?' * len(types))})", *types)
-        where.equal("component", component)
-        where.equal("name", name)
-        where.equal("supervisor", supervisor)
-        where.equal("child_id", child_id)
+    ) -> list[LoggedEvent]:
+        """Like :meth:`query`, each event with its ``seq`` and ``run_id``."""
+        where = self._lifecycle_where(
+            since=since,
+            until=until,
+            event_type=event_type,
+            component=component,
+            name=name,
+            supervisor=supervisor,
+            child_id=child_id,
+            actor=actor,
+            supervised_by=supervised_by,
+            run_id=run_id,
+        )
         if after_seq is not None:
             where.add("seq > ?", _count("after_seq", after_seq, minimum=0))
-        sql = f"SELECT {', '.join(LIFECYCLE_COLUMNS)} FROM lifecycle_events{where.sql()}"
+        run_column = "run_id" if self._has_runs else "NULL"
+        sql = (
+            f"SELECT {', '.join(LIFECYCLE_COLUMNS)}, {run_column} "
+            f"FROM lifecycle_events{where.sql()}"
+        )
         rows = self._select_ordered(sql, where.params, limit, latest)
-        return [lifecycle_from_row(row) for row in rows]
+        found = []
+        for row in rows:
+            seq, event = lifecycle_from_row(row[:-1])
+            found.append(LoggedEvent(seq, row[-1], event))
+        return found
 
     # Generic audit events --------------------------------------------------------
 
@@ -261,6 +358,7 @@ class AuditLog:
         topic: str | None = None,
         limit: int | None = None,
         *,
+        run_id: str | None = None,
         after_seq: int | None = None,
         latest: bool = False,
     ) -> list[AuditEvent]:
@@ -271,11 +369,48 @@ class AuditLog:
         where.equal("tag", tag)
         where.equal("kind", kind)
         where.equal("topic", topic)
+        self._run_filter(where, run_id)
         if after_seq is not None:
             where.add("seq > ?", _count("after_seq", after_seq, minimum=0))
         sql = f"SELECT {', '.join(AUDIT_COLUMNS)} FROM audit_events{where.sql()}"
         rows = self._select_ordered(sql, where.params, limit, latest)
         return [audit_from_row(row) for row in rows]
+
+    # Runs --------------------------------------------------------------------------
+
+    def runs(self) -> list[AuditRun]:
+        """Every run recorded in the log, oldest first (none in a file of
+        schema version 3, written before runs were recorded)."""
+        if not self._has_runs:
+            return []
+        rows = self._fetchall(
+            "SELECT r.run_id, r.node, r.host, r.pid, r.opened_ms, r.first_seq, r.closed_ms, "
+            "r.closed_seq, "
+            "(SELECT count(*) FROM lifecycle_events l WHERE l.run_id = r.run_id) + "
+            "(SELECT count(*) FROM audit_events a WHERE a.run_id = r.run_id) "
+            "FROM audit_runs r ORDER BY r.first_seq, r.opened_ms"
+        )
+        return [
+            AuditRun(
+                run_id=str(run_id),
+                node=str(node),
+                host=str(host),
+                pid=pid,
+                opened_at=from_ms(opened),
+                first_seq=int(first),
+                closed_at=None if closed is None else from_ms(closed),
+                closed_seq=closed_seq,
+                entries=int(entries),
+            )
+            for run_id, node, host, pid, opened, first, closed, closed_seq, entries in rows
+        ]
+
+    def run(self, run_id: str) -> AuditRun | None:
+        """The run called ``run_id``, or ``None``."""
+        for found in self.runs():
+            if found.run_id == run_id:
+                return found
+        return None
 
     # Summaries ---------------------------------------------------------------------
 
@@ -284,12 +419,10 @@ class AuditLog:
         row = self._fetchone("SELECT last_seq FROM audit_sequence WHERE id = 1")
         return int(row[0]) if row is not None else 0
 
-    def event_counts(
-        self, *, since: datetime | None = None, until: datetime | None = None
-    ) -> dict[str, int]:
-        """Number of lifecycle events per event type, most frequent first."""
-        where = _Where()
-        where.times(since, until)
+    def event_counts(self, **filters: Any) -> dict[str, int]:
+        """Number of lifecycle events per event type, most frequent first;
+        takes the filters of :meth:`query` (keyword arguments)."""
+        where = self._lifecycle_where(**filters)
         rows = self._fetchall(
             f"SELECT event_type, count(*) AS n FROM lifecycle_events{where.sql()} "
             "GROUP BY event_type ORDER BY n DESC, event_type",
@@ -300,9 +433,7 @@ class AuditLog:
     def restart_counts(
         self,
         by: Literal["name", "child_id", "component"] = "name",
-        *,
-        since: datetime | None = None,
-        until: datetime | None = None,
+        **filters: Any,
     ) -> dict[str, int]:
         """Number of supervisor restarts (``restarted`` events) per actor, most first.
 
@@ -311,14 +442,14 @@ class AuditLog:
                 id and then the component for unnamed children;
                 ``"child_id"`` by child id (then name, then component);
                 ``"component"`` by class name.
+            filters: those of :meth:`query` (``event_type`` excepted).
         """
         key = _RESTART_KEYS.get(by)
         if key is None:
             msg = f"restart_counts(by=...) must be one of {', '.join(_RESTART_KEYS)}, got {by!r}"
             raise ValueError(msg)
-        where = _Where()
+        where = self._lifecycle_where(**filters)
         where.add("event_type = ?", "restarted")
-        where.times(since, until)
         rows = self._fetchall(
             f"SELECT {key} AS k, count(*) AS n FROM lifecycle_events{where.sql()} "
             "GROUP BY k ORDER BY n DESC, k",
@@ -326,22 +457,12 @@ class AuditLog:
         )
         return {str(k): int(n) for k, n in rows}
 
-    def crash_reasons(
-        self,
-        limit: int = 10,
-        *,
-        since: datetime | None = None,
-        until: datetime | None = None,
-        name: str | None = None,
-        component: str | None = None,
-    ) -> list[tuple[str, int]]:
+    def crash_reasons(self, limit: int = 10, **filters: Any) -> list[tuple[str, int]]:
         """The most frequent reasons of ``crashed`` events: ``[(reason, count)]``,
-        most frequent first (ties by reason)."""
-        where = _Where()
+        most frequent first (ties by reason); takes the filters of :meth:`query`
+        (``event_type`` excepted)."""
+        where = self._lifecycle_where(**filters)
         where.add("event_type = ?", "crashed")
-        where.times(since, until)
-        where.equal("name", name)
-        where.equal("component", component)
         rows = self._fetchall(
             f"SELECT coalesce(reason, '') AS r, count(*) AS n FROM lifecycle_events{where.sql()} "
             "GROUP BY r ORDER BY n DESC, r LIMIT ?",
@@ -353,59 +474,132 @@ class AuditLog:
         """The latest incarnation of the actor registered as ``name``, or
         ``None`` if the log never saw it start. See :class:`Uptime`.
 
+        An incarnation ends with its own ``stopped``, ``crashed`` or
+        ``shutdown`` event, or else with the run that started it: a run whose
+        auditor closed the log ended there (``end_event="run_closed"``), even
+        if the stop itself came too late to be written (the root
+        supervisor's own, for instance).
+
         Args:
             now: measure a still-running incarnation up to this moment
-                (e.g. ``system.clock.now()``) instead of the log's newest
-                timestamp.
+                (e.g. ``system.clock.now()``) instead of the newest timestamp
+                its run wrote.
         """
         name = _text("name", name)
+        run_column = "run_id" if self._has_runs else "NULL"
         start = self._fetchone(
-            "SELECT seq, ts_ms FROM lifecycle_events WHERE name = ? AND event_type = 'started' "
-            "ORDER BY seq DESC LIMIT 1",
+            f"SELECT seq, ts_ms, {run_column} FROM lifecycle_events "
+            "WHERE name = ? AND event_type = 'started' ORDER BY seq DESC LIMIT 1",
             [name],
         )
         if start is None:
             return None
-        start_seq, start_ms = start
+        start_seq, start_ms, run_id = start
         counts = self._fetchone(
             "SELECT sum(event_type = 'started'), sum(event_type = 'restarted') "
             "FROM lifecycle_events WHERE name = ?",
             [name],
         )
         assert counts is not None
+        same_run = " AND run_id = ?" if run_id is not None else ""
         end = self._fetchone(
             "SELECT ts_ms, event_type, reason FROM lifecycle_events "
-            f"WHERE name = ? AND seq > ? AND event_type IN ({', '.join('?' * len(_ENDINGS))}) "
-            "ORDER BY seq LIMIT 1",
-            [name, start_seq, *_ENDINGS],
+            f"WHERE name = ? AND seq > ? AND event_type IN ({', '.join('?' * len(_ENDINGS))})"
+            f"{same_run} ORDER BY seq LIMIT 1",
+            [name, start_seq, *_ENDINGS, *([run_id] if run_id is not None else [])],
         )
         started_at = from_ms(start_ms)
+        ended_at: datetime | None = None
+        end_event: str | None = None
+        end_reason: str | None = None
         if end is not None:
-            ended_at: datetime | None = from_ms(end[0])
-            as_of = from_ms(end[0])
+            ended_at, end_event, end_reason = from_ms(end[0]), str(end[1]), end[2]
+        elif run_id is not None:
+            closed = self._fetchone("SELECT closed_ms FROM audit_runs WHERE run_id = ?", [run_id])
+            if closed is not None and closed[0] is not None:
+                ended_at = max(from_ms(closed[0]), started_at)
+                end_event = "run_closed"
+                end_reason = f"run {run_id} closed its audit log"
+        if ended_at is not None:
+            as_of = ended_at
+        elif now is not None:
+            as_of = _aware("now", now)
         else:
-            ended_at = None
-            as_of = _aware("now", now) if now is not None else self._newest_timestamp(start_ms)
+            as_of = self._newest_timestamp(start_ms, run_id)
         return Uptime(
             name=name,
             incarnations=int(counts[0] or 0),
             restarts=int(counts[1] or 0),
             started_at=started_at,
             ended_at=ended_at,
-            end_event=None if end is None else str(end[1]),
-            end_reason=None if end is None else end[2],
+            end_event=end_event,
+            end_reason=end_reason,
             as_of=as_of,
             up_for=max(timedelta(0), as_of - started_at),
         )
 
     # Plumbing ----------------------------------------------------------------------
 
-    def _newest_timestamp(self, floor_ms: int) -> datetime:
-        row = self._fetchone(
-            "SELECT max(coalesce((SELECT max(ts_ms) FROM lifecycle_events), ?), "
-            "coalesce((SELECT max(ts_ms) FROM audit_events), ?))",
-            [floor_ms, floor_ms],
-        )
+    def _lifecycle_where(
+        self,
+        *,
+        since: datetime | None = None,
+        until: datetime | None = None,
+        event_type: str | Collection[str] | None = None,
+        component: str | None = None,
+        name: str | None = None,
+        supervisor: str | None = None,
+        child_id: str | None = None,
+        actor: str | None = None,
+        supervised_by: str | None = None,
+        run_id: str | None = None,
+    ) -> _Where:
+        where = _Where()
+        where.times(since, until)
+        where.types(event_type)
+        where.equal("component", component)
+        where.equal("name", name)
+        where.equal("supervisor", supervisor)
+        where.equal("child_id", child_id)
+        if actor is not None:
+            text = _text("actor", actor)
+            where.add("(name = ? OR child_id = ?)", text, text)
+        if supervised_by is not None:
+            text = _text("supervised_by", supervised_by)
+            # A supervisor is recorded by its registered name; the table shows
+            # it by its child id in its own parent: accept either.
+            where.add(
+                "(supervisor = ? OR supervisor IN (SELECT name FROM lifecycle_events "
+                "WHERE child_id = ? AND name IS NOT NULL))",
+                text,
+                text,
+            )
+        self._run_filter(where, run_id)
+        return where
+
+    def _run_filter(self, where: _Where, run_id: str | None) -> None:
+        if run_id is None:
+            return
+        text = _text("run_id", run_id)
+        if self._has_runs:
+            where.add("run_id = ?", text)
+        else:
+            where.add("0")  # a file from before runs were recorded has none
+
+    def _newest_timestamp(self, floor_ms: int, run_id: str | None = None) -> datetime:
+        if run_id is not None:
+            row = self._fetchone(
+                "SELECT max("
+                "coalesce((SELECT max(ts_ms) FROM lifecycle_events WHERE run_id = ?), ?), "
+                "coalesce((SELECT max(ts_ms) FROM audit_events WHERE run_id = ?), ?))",
+                [run_id, floor_ms, run_id, floor_ms],
+            )
+        else:
+            row = self._fetchone(
+                "SELECT max(coalesce((SELECT max(ts_ms) FROM lifecycle_events), ?), "
+                "coalesce((SELECT max(ts_ms) FROM audit_events), ?))",
+                [floor_ms, floor_ms],
+            )
         return from_ms(int(row[0]) if row is not None and row[0] is not None else floor_ms)
 
     def _select_ordered(
@@ -426,7 +620,7 @@ class AuditLog:
         conn = self._conn
         if conn is None:
             msg = f"audit log {self.path!r} is closed"
-            raise AuditStoreError(msg, path=self.path)
+            raise AuditStoreError(msg, path=self.path, kind="closed")
         return conn
 
     def _fetchall(self, sql: str, params: list[Any] | None = None) -> list[tuple[Any, ...]]:
@@ -451,18 +645,22 @@ class AuditLog:
 def _wrong_version(path: str, version: int) -> AuditStoreError:
     if version == 0:
         msg = f"{path!r} is an empty SQLite database, not an audit log yet"
-    elif version < SCHEMA_VERSION:
+        kind = "foreign"
+    elif version < MIN_READABLE_VERSION:
         msg = (
             f"audit log {path!r} has schema version {version} and this code reads "
-            f"{SCHEMA_VERSION}; open it once for writing to upgrade it in place "
-            "(AuditLog.open(path, readonly=False), or start an Auditor on it)"
+            f"{MIN_READABLE_VERSION} to {SCHEMA_VERSION}; open it once for writing to "
+            "upgrade it in place (AuditLog.open(path, readonly=False), or start an "
+            "Auditor on it)"
         )
+        kind = "older"
     else:
         msg = (
             f"audit log {path!r} has schema version {version}, newer than this code "
             f"understands ({SCHEMA_VERSION}); upgrade actors to read it"
         )
-    return AuditStoreError(msg, path=path)
+        kind = "newer"
+    return AuditStoreError(msg, path=path, kind=kind)
 
 
 def _event_types(event_type: str | Collection[str] | None) -> list[str] | None:

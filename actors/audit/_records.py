@@ -12,7 +12,7 @@ from typing import Any, TypeAlias
 
 import attrs
 
-from actors._lifecycle import ProcessLifecycle
+from actors import ProcessLifecycle
 
 __all__ = ["AuditEvent", "AuditRecord"]
 

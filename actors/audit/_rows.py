@@ -4,7 +4,9 @@ Timestamps are stored as integer milliseconds since the Unix epoch, UTC
 (column ``ts_ms``): exact for :class:`~actors.ProcessLifecycle`'s millisecond
 precision, compact, and ordered and range-searched as plain integers. A naive
 datetime is taken to be UTC; anything finer than a millisecond is cut off.
-Payloads are JSON text with sorted keys.
+Payloads are JSON text with sorted keys. Building a row never fails: text
+that UTF-8 cannot hold is escaped and values of the wrong type are replaced
+(see :mod:`actors.audit._sanitize`), so no record can poison a batch.
 """
 
 from __future__ import annotations
@@ -13,8 +15,9 @@ import json
 from datetime import UTC, datetime, timedelta
 from typing import Any, Final
 
-from actors._lifecycle import ProcessLifecycle
+from actors import ProcessLifecycle
 from actors.audit._records import AuditEvent
+from actors.audit._sanitize import bounded_payload, clean_audit_event, clean_lifecycle, safe_repr
 
 __all__ = [
     "AUDIT_COLUMNS",
@@ -66,6 +69,7 @@ def from_ms(ms: int) -> datetime:
 
 def lifecycle_row(event: ProcessLifecycle) -> tuple[Any, ...]:
     """The row of ``event`` without its ``seq`` (``LIFECYCLE_COLUMNS[1:]``)."""
+    event, _ = clean_lifecycle(event, _utc_now)
     return (
         to_ms(event.timestamp),
         event.event_type,
@@ -119,18 +123,25 @@ def lifecycle_from_row(row: tuple[Any, ...]) -> tuple[int, ProcessLifecycle]:
 def dump_payload(payload: Any) -> str:
     """JSON text of ``payload`` with sorted keys; never raises.
 
-    Values JSON cannot hold are written as their ``str``; a payload that
-    cannot be encoded at all (a cycle, keys that are not strings) is kept as
-    ``{"unencodable": repr(payload)}`` rather than failing a whole batch.
+    Values JSON cannot hold are written as their short ``repr``; a payload
+    that cannot be dumped as it is (a cycle, keys that are not strings,
+    nesting deeper than JSON allows) is dumped as its bounded rendering
+    (:func:`~actors.audit.bounded_payload`) rather than failing a batch.
     """
     try:
-        return json.dumps(payload, sort_keys=True, separators=(",", ":"), default=str)
+        return json.dumps(payload, sort_keys=True, separators=(",", ":"), default=safe_repr)
     except (TypeError, ValueError, RecursionError):
-        return json.dumps({"unencodable": repr(payload)}, separators=(",", ":"))
+        rendered, _ = bounded_payload(payload)
+        return json.dumps(rendered, sort_keys=True, separators=(",", ":"), default=safe_repr)
+
+
+def _utc_now() -> datetime:
+    return datetime.now(UTC)
 
 
 def audit_row(event: AuditEvent) -> tuple[Any, ...]:
     """The row of ``event`` without its ``seq`` (``AUDIT_COLUMNS[1:]``)."""
+    event, _ = clean_audit_event(event, _utc_now, payload_checked=True)
     return (
         to_ms(event.timestamp),
         event.tag,

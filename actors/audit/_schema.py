@@ -18,6 +18,11 @@ History:
    payload), and ``audit_sequence``: one counter that numbers the rows of
    both tables, so ``seq`` is a total order over the whole log and "every
    entry up to seq N" means the same thing for both kinds of entry.
+4. ``run_id`` on both tables and ``audit_runs``: one row per run (one actor
+   system writing the file: its boot), with when its auditor opened the log
+   and when it closed it, so entries of runs that share a file can be told
+   apart and processes of a run that ended count as ended; an index by child
+   id for the queries that match a name or a child id.
 """
 
 from __future__ import annotations
@@ -105,6 +110,27 @@ MIGRATIONS: Final = (
             ))""",
         ),
     ),
+    Migration(
+        4,
+        "run_id columns and audit_runs: which run wrote each entry, and when runs closed",
+        (
+            "ALTER TABLE lifecycle_events ADD COLUMN run_id TEXT",
+            "ALTER TABLE audit_events ADD COLUMN run_id TEXT",
+            "CREATE INDEX lifecycle_events_run ON lifecycle_events (run_id, seq)",
+            "CREATE INDEX lifecycle_events_child ON lifecycle_events (child_id)",
+            "CREATE INDEX audit_events_run ON audit_events (run_id, seq)",
+            """CREATE TABLE audit_runs (
+                run_id TEXT PRIMARY KEY,
+                node TEXT NOT NULL DEFAULT '',
+                host TEXT NOT NULL DEFAULT '',
+                pid INTEGER,
+                opened_ms INTEGER NOT NULL,
+                first_seq INTEGER NOT NULL,
+                closed_ms INTEGER,
+                closed_seq INTEGER
+            )""",
+        ),
+    ),
 )
 
 SCHEMA_VERSION: Final = MIGRATIONS[-1].version
@@ -132,7 +158,7 @@ def read_version(conn: sqlite3.Connection, path: str) -> int:
                 f"{path!r} is an SQLite database but not an audit log "
                 f"(it has tables {listed} and no schema_version)"
             )
-            raise AuditStoreError(msg, path=path)
+            raise AuditStoreError(msg, path=path, kind="foreign")
         return 0
     row = conn.execute("SELECT max(version) FROM schema_version").fetchone()
     return int(row[0]) if row is not None and row[0] is not None else 0
@@ -182,4 +208,4 @@ def _refuse_newer(found: int, path: str) -> None:
             f"audit log {path!r} has schema version {found}, newer than this code "
             f"understands ({SCHEMA_VERSION}); upgrade actors to read it"
         )
-        raise AuditStoreError(msg, path=path)
+        raise AuditStoreError(msg, path=path, kind="newer")

@@ -1,15 +1,17 @@
 """The ``actors`` command line (also ``python -m actors``).
 
 * ``actors demo [--duration S] [--audit PATH]``: the demo application, live.
-* ``actors audit [PATH] [--since 10m] [--type crashed] [--name X] [--json]``
-  and ``actors audit --summary``: the lifecycle audit log.
+* ``actors audit [PATH] [--since 10m] [--type crashed] [--name X] [--run ID]
+  [--json]``, ``actors audit --summary`` and ``actors audit --runs``: the
+  lifecycle audit log.
 * ``actors tree [--after S]``: the demo application's supervision tree.
 * ``actors events [PATH] [STREAM] [--json] [--follow]`` and
   ``actors subscriptions [PATH] [--replay-parked STREAM GROUP]``: an event store.
 * ``actors store init|migrate|status URL``: a PostgreSQL event store's schema.
+* ``actors --version``.
 
-Bad arguments print one error line and exit with status 2; a missing or
-unreadable audit log prints one line and exits with status 1.
+Bad arguments print one error line and exit with status 2; a missing,
+unreadable or unusable audit log prints one line and exits with status 1.
 """
 
 from __future__ import annotations
@@ -20,6 +22,8 @@ from collections.abc import Sequence
 from datetime import timedelta
 from typing import NoReturn
 
+import actors
+from actors.audit import known_event_types
 from actors.cli._render import parse_duration
 
 __all__ = ["main"]
@@ -49,6 +53,17 @@ def _seconds(text: str) -> float:
     return seconds
 
 
+def _event_types(text: str) -> tuple[str, ...]:
+    """``crashed``, ``Crashed`` or ``crashed,restarted``."""
+    types = tuple(part.strip().lower() for part in text.split(",") if part.strip())
+    known = known_event_types()
+    unknown = [t for t in types if t not in known]
+    if unknown or not types:
+        msg = f"unknown event type {text!r} (one or more of: {', '.join(sorted(known))})"
+        raise argparse.ArgumentTypeError(msg)
+    return types
+
+
 def _positive_int(text: str) -> int:
     try:
         value = int(text)
@@ -64,6 +79,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(
         prog="actors", description="Erlang/OTP-style actors for Python: demo and tools."
     )
+    parser.add_argument("--version", action="version", version=f"actors {actors.__version__}")
     commands = parser.add_subparsers(
         dest="command", metavar="COMMAND", required=True, parser_class=_Parser
     )
@@ -82,15 +98,28 @@ def build_parser() -> argparse.ArgumentParser:
     audit = commands.add_parser("audit", help="show the lifecycle audit log")
     audit.add_argument("path", nargs="?", default=DEFAULT_AUDIT, metavar="PATH")
     audit.add_argument("--since", type=_duration, metavar="AGE", help="e.g. 10m, 2h, 1d")
-    audit.add_argument("--type", dest="event_type", metavar="EVENT", help="e.g. crashed")
-    audit.add_argument("--name", metavar="NAME", help="registered name")
+    audit.add_argument(
+        "--type",
+        dest="event_type",
+        type=_event_types,
+        metavar="EVENT",
+        help=f"one or more (comma-separated) of: {', '.join(sorted(known_event_types()))}",
+    )
+    audit.add_argument("--name", metavar="NAME", help="registered name or child id (as shown)")
     audit.add_argument("--component", metavar="CLASS", help="actor class name")
-    audit.add_argument("--supervisor", metavar="NAME", help="supervisor name")
+    audit.add_argument(
+        "--supervisor", metavar="NAME", help="children of this supervisor (name or child id)"
+    )
+    audit.add_argument(
+        "--run", metavar="ID", help="only this run (see --runs; 'last' for the latest)"
+    )
     audit.add_argument("--limit", type=_positive_int, metavar="N", help="only the latest N")
     audit.add_argument("--json", action="store_true", help="JSON lines instead of a table")
-    audit.add_argument(
-        "--summary", action="store_true", help="restart counts and top crash reasons"
+    shown = audit.add_mutually_exclusive_group()
+    shown.add_argument(
+        "--summary", action="store_true", help="event counts, restarts and top crash reasons"
     )
+    shown.add_argument("--runs", action="store_true", help="the runs that wrote the log")
 
     tree = commands.add_parser("tree", help="print the demo application's supervision tree")
     tree.add_argument(
@@ -113,6 +142,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the console script; returns the exit status."""
     args = build_parser().parse_args(argv)
     out = sys.stdout
+    _escape_unencodable(out)
+    _escape_unencodable(sys.stderr)
     try:
         if args.command == "demo":
             from actors.cli._demo import run_demo
@@ -128,9 +159,11 @@ def main(argv: Sequence[str] | None = None) -> int:
                 name=args.name,
                 component=args.component,
                 supervisor=args.supervisor,
+                run=args.run,
                 limit=args.limit,
                 as_json=args.json,
                 summary=args.summary,
+                runs=args.runs,
                 out=out,
             )
         if args.command in ("events", "subscriptions"):
@@ -149,3 +182,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 130
     except BrokenPipeError:
         return 0
+
+
+def _escape_unencodable(stream: object) -> None:
+    """Print what the terminal's encoding cannot show as escapes, not a traceback."""
+    reconfigure = getattr(stream, "reconfigure", None)
+    if reconfigure is not None:
+        try:
+            reconfigure(errors="backslashreplace")
+        except (ValueError, OSError):
+            pass

@@ -58,6 +58,7 @@ class _Consumer(actors.GenServer):
     title = "consumer"
 
     def init(self) -> None:
+        """Runs in the thread that starts it (a supervisor's, for a child)."""
         self.received = 0
         for instance, topic in self.subscriptions():
             pubsub.subscribe(instance, topic)
@@ -66,6 +67,7 @@ class _Consumer(actors.GenServer):
         raise NotImplementedError
 
     def handle_info(self, message: Any) -> None:
+        """Runs in a pool worker."""
         self.received += 1
         self.observe(message)
 
@@ -76,6 +78,7 @@ class _Consumer(actors.GenServer):
         return ""
 
     def handle_call(self, request: Any, caller: actors.Caller) -> Any:
+        """Runs in a pool worker, or in the caller's thread when the actor is idle."""
         return ConsumerSummary(self.title, self.received, self.detail())
 
 
@@ -83,6 +86,7 @@ class HealthDashboard(_Consumer):
     title = "health dashboard"
 
     def init(self) -> None:
+        """Runs in the thread that starts it (a supervisor's, for a child)."""
         self.status: dict[str, str] = {}
         self.nodes: dict[str, str] = {}
         super().init()
@@ -113,6 +117,7 @@ class SecurityOperationsCenter(_Consumer):
     title = "security operations"
 
     def init(self) -> None:
+        """Runs in the thread that starts it (a supervisor's, for a child)."""
         self.failures: Counter[str] = Counter()
         self.violations = 0
         self.changes = 0
@@ -150,6 +155,7 @@ class PerformanceMonitor(_Consumer):
     title = "performance monitor"
 
     def init(self) -> None:
+        """Runs in the thread that starts it (a supervisor's, for a child)."""
         self.total_ms = 0.0
         self.samples = 0
         self.traces = 0
@@ -185,6 +191,7 @@ class IncidentResponder(_Consumer):
     title = "incident response"
 
     def init(self) -> None:
+        """Runs in the thread that starts it (a supervisor's, for a child)."""
         self.incidents = 0
         self.escalations = 0
         super().init()
@@ -214,12 +221,14 @@ class LifecycleFeed(actors.GenServer):
     """Keeps the latest lifecycle events and counts them (the live view's feed)."""
 
     def init(self) -> None:
+        """Runs in the thread that starts it (a supervisor's, for a child)."""
         pubsub.subscribe(instances.LIFECYCLE, "*")
         self.events: deque[tuple[int, actors.ProcessLifecycle]] = deque(maxlen=FEED_SIZE)
         self.seen = 0
         self.counts: Counter[str] = Counter()
 
     def handle_info(self, message: Any) -> None:
+        """Runs in a pool worker."""
         match message:
             case ("process_lifecycle_event", actors.ProcessLifecycle() as event):
                 self.seen += 1
@@ -227,6 +236,7 @@ class LifecycleFeed(actors.GenServer):
                 self.events.append((self.seen, event))
 
     def handle_call(self, request: Any, caller: actors.Caller) -> Any:
+        """Runs in a pool worker, or in the caller's thread when the actor is idle."""
         match request:
             case ("since", after):
                 return [item for item in self.events if item[0] > after], dict(self.counts)
@@ -237,9 +247,11 @@ class Flaky(actors.GenServer):
     """A worker that crashes when told to (by the chaos actor)."""
 
     def init(self) -> None:
+        """Runs in the thread that starts it (a supervisor's, for a child)."""
         self.handled = 0
 
     def handle_cast(self, request: Any) -> None:
+        """Runs in a pool worker."""
         match request:
             case ("crash", n):
                 raise FAILURES[n % len(FAILURES)]
@@ -252,6 +264,7 @@ class Chaos(actors.GenServer):
     four times in a row so that its supervisor gives up and escalates."""
 
     def init(self, every: float, burst_at: float) -> None:
+        """Runs in the thread that starts it (a supervisor's, for a child)."""
         self.every = every
         self.burst_at = burst_at
         self.started = self.system.clock.monotonic()
@@ -261,6 +274,7 @@ class Chaos(actors.GenServer):
         actors.send_after(self.ref, ("tick",), every)
 
     def handle_info(self, message: Any) -> None:
+        """Runs in a pool worker."""
         match message:
             case ("tick",):
                 elapsed = self.system.clock.monotonic() - self.started
@@ -289,12 +303,14 @@ class Traffic(actors.GenServer):
     """Publishes what a small ExESDB cluster would, every ``tick`` seconds."""
 
     def init(self, tick: float) -> None:
+        """Runs in the thread that starts it (a supervisor's, for a child)."""
         self.tick = tick
         self.rng = random.Random(7)
         self.n = 0
         actors.send_after(self.ref, ("tick",), tick)
 
     def handle_info(self, message: Any) -> None:
+        """Runs in a pool worker."""
         match message:
             case ("tick",):
                 self.n += 1
@@ -330,29 +346,38 @@ class Traffic(actors.GenServer):
         if n % 5 == 0:
             for node in NODES:
                 status = "healthy" if rng.random() > 0.1 else "degraded"
-                health = messages.node_health(node, status, memory_usage=rng.uniform(30, 70))
+                health = messages.new(
+                    messages.NodeHealth, node, status, memory_usage=rng.uniform(30, 70)
+                )
                 send(instances.HEALTH, "cluster:health", (health.TAG, health))
-            trace = messages.debug_trace("store", "append_events", {"ms": rng.uniform(1, 9)})
+            trace = messages.new(
+                messages.DebugTrace, "store", "append_events", {"ms": rng.uniform(1, 9)}
+            )
             send(instances.DIAGNOSTICS, "diagnostics:performance_trace", (trace.TAG, trace))
         user = rng.choice(["alice", "bob", "mallory"])
         outcome = "login_failure" if user == "mallory" and rng.random() < 0.6 else "login_success"
-        auth = messages.auth_event(user, outcome, "password", source_ip="10.0.0.7")
+        auth = messages.new(messages.AuthEvent, user, outcome, "password", source_ip="10.0.0.7")
         send(instances.SECURITY, "security_events:authentication", (auth.TAG, auth))
         if n % 7 == 0:
-            violation = messages.access_violation(
-                "permission_denied", "/admin", "delete", user_id="mallory"
+            violation = messages.new(
+                messages.AccessViolation, "permission_denied", "/admin", "delete", user_id="mallory"
             )
             send(instances.SECURITY, "security_events:authorization", (violation.TAG, violation))
         if n % 3 == 0:
-            change = messages.data_change(user, "order", f"o-{n}", "update")
+            change = messages.new(messages.DataChange, user, "order", f"o-{n}", "update")
             send(instances.AUDIT, "audit_trail:user_actions", (change.TAG, change))
         if n % 11 == 0:
             severity = "critical" if n % 33 == 0 else "warning"
-            alert = messages.system_alert(
-                severity, "performance", "Slow projection", "billing lags", "demo"
+            alert = messages.new(
+                messages.SystemAlert,
+                severity,
+                "performance",
+                "Slow projection",
+                "billing lags",
+                "demo",
             )
             send(instances.ALERTS, f"system_alerts:{severity}", (alert.TAG, alert))
-        entry = messages.log_entry("info", f"tick {n}", "demo.traffic")
+        entry = messages.new(messages.LogEntry, "info", f"tick {n}", "demo.traffic")
         send(instances.LOGGING, "logs:demo:info", (entry.TAG, entry))
 
 

@@ -1,16 +1,23 @@
 """``actors demo``: run the demo application and show what happens.
 
-On a terminal a compact live view is redrawn four times a second:
-per-instance message rates, subscribers and consumer lag, lifecycle counts
-and the latest events, and what each consumer has seen. When the output is
-piped, lifecycle events are printed as plain lines instead. Either way the
-run ends after ``--duration`` seconds with a summary table.
+On a terminal a compact live view is redrawn in place four times a second,
+sized to the terminal (long lines are cut, fewer rows are shown on a small
+one): per-instance message rates, subscribers and consumer lag, lifecycle
+counts and the latest events, and what each consumer has seen. When the
+output is piped, lifecycle events are printed as plain lines instead. Either
+way the run ends after ``--duration`` seconds (or at Ctrl-C) with a summary
+table.
 """
 
 from __future__ import annotations
 
 import contextlib
 import logging
+import os
+import re
+import shlex
+import shutil
+import sys
 import threading
 import time
 from collections.abc import Iterator
@@ -18,14 +25,23 @@ from pathlib import Path
 from typing import Any, Final, TextIO
 
 import actors
-from actors.audit import AuditLog, AuditStoreError
+from actors.audit import AuditLog, AuditStoreError, SqliteAuditStore, run_id_of
 from actors.cli._app import CONSUMERS, start_app
 from actors.cli._demo_store import print_store_summary, start_store_demo, store_summary
 from actors.cli._render import Style, table
 from actors.gater import integration
 from actors.pubsub import InstanceStatistics, PubSubManager, instances
 
-__all__ = ["DEMO_CONFIG", "logs_to_pubsub", "quiet_logs", "run_demo"]
+__all__ = [
+    "DEMO_CONFIG",
+    "check_audit_path",
+    "clip",
+    "fit_frame",
+    "logs_to_pubsub",
+    "quiet_logs",
+    "run_demo",
+    "visible_len",
+]
 
 REFRESH = 0.25
 LATEST = 6
@@ -106,6 +122,7 @@ class _Run:
         self.previous_time = self.started
         self.rates: dict[str, float] = {}
         self.drawn = 0
+        self.size = (0, 0)
 
     def elapsed(self) -> float:
         return time.monotonic() - self.started
@@ -151,13 +168,16 @@ class _Run:
         return found
 
     def render(self, duration: float, stats: dict[str, InstanceStatistics]) -> None:
+        """Redraw the frame in place, sized to the terminal right now."""
         s = self.style
+        width, height = terminal_size(self.out)
         actor_count = len(self.system.actors())
         head = (
             f"{s('actors demo', 'bold')}  {self.elapsed():4.1f}s / {duration:.1f}s   "
-            f"node {self.system.node}   {actor_count} actors"
+            f"{actor_count} actors   node {self.system.node}"
         )
-        rows = [
+        ranked = sorted(stats.items(), key=lambda item: -self.rates.get(item[0], 0.0))
+        instance_rows = [
             (
                 name,
                 f"{self.rates.get(name, 0.0):.0f}",
@@ -167,41 +187,182 @@ class _Run:
                 st.subscribers,
                 st.largest_mailbox,
             )
-            for name, st in stats.items()
+            for name, st in ranked
         ]
-        body = table(
-            ["instance", "msg/s", "published", "delivered", "dropped", "subs", "lag"],
-            rows,
-            right=[1, 2, 3, 4, 5, 6],
-        )
         counts = "  ".join(f"{k} {v}" for k, v in sorted(self.counts.items()))
-        consumer_lines = [f"  {c.name:<20} {c.received:>6}  {c.detail}" for c in self.consumers()]
-        lines = [
-            head,
-            "",
-            *body.splitlines(),
-            "",
-            s("lifecycle", "bold") + "  " + counts,
-            *[f"  {line}" for line in self.latest],
-            "",
-            s("consumers", "bold"),
-            *consumer_lines,
-        ]
-        text = "\n".join(lines)
-        if self.drawn:
+        consumers = [f"  {c.name:<20} {c.received:>6}  {c.detail}" for c in self.consumers()]
+        lines = fit_frame(
+            height - 1,  # the cursor's line stays free: nothing scrolls
+            head=head,
+            headers=["instance", "msg/s", "published", "delivered", "dropped", "subs", "lag"],
+            rows=instance_rows,
+            lifecycle=s("lifecycle", "bold") + "  " + counts,
+            latest=[f"  {line}" for line in self.latest],
+            consumers_title=s("consumers", "bold"),
+            consumers=consumers,
+        )
+        text = "\n".join(clip(line, width - 1) for line in lines)
+        if self.drawn and (width, height) == self.size:
+            # Back to the first line of the previous frame, and clear below.
             self.out.write(f"\x1b[{self.drawn}F\x1b[J")
+        elif self.drawn:
+            self.out.write("\x1b[H\x1b[2J")  # resized: old lines re-wrapped, start over
+        else:
+            self.out.write("\x1b[?25l")  # no blinking cursor over the view
         self.out.write(text + "\n")
         self.out.flush()
         self.drawn = len(lines)
+        self.size = (width, height)
+
+    def end_view(self) -> None:
+        if self.drawn:
+            self.out.write("\x1b[?25h")
+            self.out.flush()
 
 
-def run_demo(*, duration: float, audit: str, out: TextIO, live: bool | None = None) -> int:
-    """Run the demo for ``duration`` seconds writing the audit log to ``audit``."""
+_ANSI = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]")
+
+
+def visible_len(text: str) -> int:
+    """Columns ``text`` takes on a terminal (ANSI colour codes take none)."""
+    return len(_ANSI.sub("", text))
+
+
+def clip(line: str, width: int) -> str:
+    """``line`` cut to ``width`` visible columns (``…`` marks the cut),
+    keeping colour codes whole and closing any left open."""
+    if visible_len(line) <= width:
+        return line
+    out: list[str] = []
+    shown = 0
+    styled = False
+    pos = 0
+    for match in _ANSI.finditer(line):
+        chunk = line[pos : match.start()]
+        room = width - 1 - shown
+        if len(chunk) > room:
+            out.append(chunk[: max(room, 0)])
+            shown = width - 1
+            break
+        out.append(chunk)
+        shown += len(chunk)
+        out.append(match.group())
+        styled = match.group() != "\x1b[0m"
+        pos = match.end()
+    else:
+        chunk = line[pos:]
+        out.append(chunk[: max(width - 1 - shown, 0)])
+    return "".join(out) + ("\x1b[0m" if styled else "") + "…"
+
+
+def fit_frame(
+    height: int,
+    *,
+    head: str,
+    headers: list[str],
+    rows: list[tuple[Any, ...]],
+    lifecycle: str,
+    latest: list[str],
+    consumers_title: str,
+    consumers: list[str],
+) -> list[str]:
+    """The live view's lines, at most ``height`` of them: blank separators
+    go first, then older lifecycle events, consumers and the quietest
+    instances, so that the frame never scrolls the terminal."""
+    rows, latest, consumers = list(rows), list(latest), list(consumers)
+    blanks = 3
+
+    def size() -> int:
+        shown_consumers = 1 + len(consumers) if consumers else 0
+        return 1 + blanks + 2 + len(rows) + 1 + len(latest) + shown_consumers
+
+    while size() > height:
+        if blanks:
+            blanks -= 1
+        elif len(latest) > 2:
+            latest.pop(0)
+        elif consumers:
+            consumers.pop()
+        elif len(rows) > 3:
+            rows.pop()
+        elif latest:
+            latest.pop(0)
+        elif rows:
+            rows.pop()
+        else:
+            break
+    body = table(headers, rows, right=[1, 2, 3, 4, 5, 6]).splitlines()
+    lines = [head]
+    if blanks >= 1:
+        lines.append("")
+    lines += body
+    if blanks >= 2:
+        lines.append("")
+    lines += [lifecycle, *latest]
+    if consumers:
+        if blanks >= 3:
+            lines.append("")
+        lines += [consumers_title, *consumers]
+    return lines[: max(height, 1)]
+
+
+def terminal_size(out: TextIO) -> tuple[int, int]:
+    """``(columns, lines)`` of the terminal ``out`` writes to (80 by 24 if unknown)."""
+    try:
+        size = os.get_terminal_size(out.fileno())
+    except (AttributeError, ValueError, OSError):
+        size = shutil.get_terminal_size((80, 24))
+    return max(size.columns, 20), max(size.lines, 5)
+
+
+def command_hint() -> str:
+    """How to run ``actors`` again from any shell, venv activated or not: the
+    full path of this console script, else ``python -m actors``."""
+    script = Path(sys.argv[0]) if sys.argv and sys.argv[0] else None
+    if script is not None and script.name == "actors" and script.exists():
+        return shlex.quote(str(script.absolute()))
+    beside = Path(sys.executable).with_name("actors")
+    if beside.exists():
+        return shlex.quote(str(beside))
+    return f"{shlex.quote(sys.executable)} -m actors"
+
+
+def check_audit_path(audit: str) -> str | None:
+    """Why the demo cannot write its audit log at ``audit``, or ``None``."""
+    target = Path(audit)
+    if target.is_dir():
+        return f"cannot use {audit!r} as the audit log: it is a directory (give a file path)"
+    if not target.parent.is_dir():
+        folder = str(target.parent)
+        return f"cannot create the audit log {audit!r}: directory {folder!r} does not exist"
+    try:
+        SqliteAuditStore(audit).close()
+    except AuditStoreError as exc:
+        return str(exc)
+    return None
+
+
+def run_demo(
+    *,
+    duration: float,
+    audit: str,
+    out: TextIO,
+    live: bool | None = None,
+    err: TextIO = sys.stderr,
+) -> int:
+    """Run the demo for ``duration`` seconds writing the audit log to
+    ``audit``; returns the exit status (1: the audit log cannot be written,
+    130: interrupted with Ctrl-C, after the summary)."""
+    problem = check_audit_path(audit)
+    if problem is not None:
+        print(f"actors demo: {problem}", file=err)
+        return 1
     style = Style(out)
     if live is None:
         isatty = getattr(out, "isatty", None)
         live = bool(isatty and isatty())
     summary: dict[str, Any] = {}
+    interrupted = False
     with (
         quiet_logs(),
         actors.ActorSystem("demo", config=DEMO_CONFIG) as system,
@@ -210,28 +371,39 @@ def run_demo(*, duration: float, audit: str, out: TextIO, live: bool | None = No
         start_app(system, audit=audit, burst_at=max(1.0, duration * 0.4))
         store_counts = start_store_demo(system)
         run = _Run(system, out, style)
+        run_id = run_id_of(system)
         if not live:
-            print(f"actors demo: running for {duration:.0f}s (audit log: {audit})", file=out)
+            print(
+                f"actors demo: running for {duration:.0f}s (audit log: {audit}, run {run_id})",
+                file=out,
+            )
         tick = threading.Event()
-        while run.elapsed() < duration:
-            tick.wait(min(REFRESH, max(0.0, duration - run.elapsed())))
-            lines, stats = run.poll()
+        try:
+            while run.elapsed() < duration:
+                tick.wait(min(REFRESH, max(0.0, duration - run.elapsed())))
+                lines, stats = run.poll()
+                if live:
+                    run.render(duration, stats)
+                else:
+                    for line in lines:
+                        print(line, file=out, flush=True)
+        except KeyboardInterrupt:
+            interrupted = True  # stop early, still shut down cleanly and summarise
+        finally:
             if live:
-                run.render(duration, stats)
-            else:
-                for line in lines:
-                    print(line, file=out, flush=True)
+                run.end_view()
         _, stats = run.poll()
         summary = {
             "elapsed": run.elapsed(),
             "stats": stats,
             "counts": dict(run.counts),
             "consumers": run.consumers(),
+            "run_id": run_id,
         }
         store = store_summary(system, store_counts)
     _print_summary(out, style, summary, audit)
     print_store_summary(out, store)
-    return 0
+    return 130 if interrupted else 0
 
 
 def _print_summary(out: TextIO, style: Style, summary: dict[str, Any], audit: str) -> None:
@@ -255,12 +427,13 @@ def _print_summary(out: TextIO, style: Style, summary: dict[str, Any], audit: st
     print("consumers:", file=out)
     for consumer in summary["consumers"]:
         print(f"  {consumer.name:<20} {consumer.received:>6} messages  {consumer.detail}", file=out)
-    print(f"\naudit log: {audit}", end="", file=out)
+    run_id = summary["run_id"]
+    print(f"\naudit log: {audit}, run {run_id}", end="", file=out)
     if Path(audit).exists():
         try:
             with AuditLog.open(audit) as log:
-                total = sum(log.event_counts().values())
-            print(f" ({total} lifecycle events in total)", end="", file=out)
+                total = sum(log.event_counts(run_id=run_id).values())
+            print(f" ({total} lifecycle events in this run)", end="", file=out)
         except AuditStoreError:
             pass
-    print(f"\nnext: actors audit {audit} --summary", file=out)
+    print(f"\nnext: {command_hint()} audit {shlex.quote(audit)} --run {run_id} --summary", file=out)

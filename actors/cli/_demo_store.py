@@ -60,6 +60,7 @@ class OrderFeed(actors.GenServer):
     """Appends what an order system would, every ``tick`` seconds."""
 
     def init(self, tick: float) -> None:
+        """Runs in the thread that starts it (a supervisor's, for a child)."""
         self.tick = tick
         self.rng = random.Random(11)
         self.orders = 0
@@ -67,6 +68,7 @@ class OrderFeed(actors.GenServer):
         actors.send_after(self.ref, ("tick",), tick)
 
     def handle_info(self, message: Any) -> None:
+        """Runs in a pool worker."""
         match message:
             case ("tick",):
                 for _ in range(self.rng.randint(1, 3)):
@@ -109,6 +111,7 @@ class OrderProjection(Listener):
         self.caught_up_at = self.last_event
 
     def handle_call(self, request: Any, caller: actors.Caller) -> Any:
+        """Runs in a pool worker, or in the caller's thread when the actor is idle."""
         match request:
             case ("summary",):
                 rows = self.db.connection.execute("SELECT type, count FROM status ORDER BY type")
@@ -116,6 +119,7 @@ class OrderProjection(Listener):
         return super().handle_call(request, caller)
 
     def terminate(self, reason: Any) -> None:
+        """Runs in a pool worker, or in the thread of an inline call that ended it."""
         self.db.close()
 
 
@@ -123,6 +127,7 @@ class Packer(actors.GenServer):
     """A competing consumer of the fulfilment group; ``behaviour`` says how."""
 
     def init(self, packer: str, behaviour: str, counts: _Counts, crash_every: int) -> None:
+        """Runs in the thread that starts it (a supervisor's, for a child)."""
         self.packer, self.behaviour, self.counts = packer, behaviour, counts
         self.crash_every = crash_every
         self.seen = 0
@@ -131,6 +136,7 @@ class Packer(actors.GenServer):
         )
 
     def handle_info(self, message: Any) -> None:
+        """Runs in a pool worker."""
         match message:
             case ("on_event", event, correlation):
                 self.seen += 1

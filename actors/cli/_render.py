@@ -29,7 +29,11 @@ def parse_duration(text: str) -> timedelta:
         msg = f"invalid duration {text!r} (use e.g. 30s, 10m, 2h, 1d)"
         raise ValueError(msg)
     value, unit = match.groups()
-    return timedelta(seconds=float(value) * _UNITS[unit])
+    try:
+        return timedelta(seconds=float(value) * _UNITS[unit])
+    except OverflowError:
+        msg = f"duration {text!r} is too long (at most {timedelta.max.days} days)"
+        raise ValueError(msg) from None
 
 
 def format_duration(seconds: float) -> str:

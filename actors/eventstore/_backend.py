@@ -50,7 +50,8 @@ __all__ = ["Backend", "CommitCallback"]
 
 CommitCallback = Callable[[tuple[str, ...], int], None]
 """``callback(streams, last_position)``: the streams a commit touched and
-the store's last position after it."""
+the store's last position after it. Called in the thread that committed
+(the store's writer)."""
 
 
 @runtime_checkable
@@ -74,7 +75,8 @@ class Backend(Protocol):
 
     def on_commit(self, callback: CommitCallback) -> Callable[[], None]:
         """Call ``callback`` after each committed append or delete; returns
-        a function that removes it. Callbacks must not raise or block."""
+        a function that removes it. Callbacks run in the committing thread
+        and must not raise or block."""
         ...
 
     # Streams ---------------------------------------------------------------------

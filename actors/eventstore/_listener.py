@@ -81,6 +81,7 @@ class Listener(actors.GenServer):
         filter: EventFilter | None = None,
         **kwargs: Any,
     ) -> None:
+        """Runs in the thread that starts it (in its own thread with ``runtime = "thread"``)."""
         self.store = resolve_store(store, self.system)
         self.stream = check_stream(stream, allow_all=True)
         self.filter = filter
@@ -95,21 +96,34 @@ class Listener(actors.GenServer):
     # Hooks for subclasses ------------------------------------------------------------
 
     def on_init(self, *args: Any, **kwargs: Any) -> None:
-        """Set up your state (runs in ``init``); receives the extra start arguments."""
+        """Set up your state; receives the extra start arguments.
+
+        Runs inside ``init``: in the thread that starts the listener (a
+        supervisor's, for a child), or its own thread with ``runtime = "thread"``.
+        """
         if args or kwargs:
             msg = f"{type(self).__name__}.on_init() takes no arguments; define it to accept them"
             raise TypeError(msg)
 
     def get_last_event(self, stream: str) -> int:
-        """The last event number processed on ``stream``, ``-1`` if none."""
+        """The last event number processed on ``stream``, ``-1`` if none.
+
+        Called before every (re)subscription, in the listener's turn: a pool
+        worker, or its own thread with ``runtime = "thread"``.
+        """
         raise NotImplementedError(f"{type(self).__name__} must define get_last_event(stream)")
 
     def process_push(self, event: RecordedEvent, stream: str) -> tuple[str, int]:
-        """Process one event; return ``("ok", event_number)``."""
+        """Process one event; return ``("ok", event_number)``.
+
+        Runs in the listener's turn (``handle_info``): a pool worker, or its
+        own thread with ``runtime = "thread"``; one event at a time, in order.
+        """
         raise NotImplementedError(f"{type(self).__name__} must define process_push(event, stream)")
 
     def caught_up(self) -> None:
-        """Called once the history is processed (optional)."""
+        """Called once the history is processed (optional), in the listener's
+        turn (a pool worker, or its own thread with ``runtime = "thread"``)."""
 
     # Machinery ----------------------------------------------------------------------
 
@@ -142,10 +156,12 @@ class Listener(actors.GenServer):
             self._subscription = None
 
     def handle_continue(self, arg: Any) -> None:
+        """Runs in a pool worker (its own thread with ``runtime = "thread"``)."""
         if self.mode != "paused":
             self._subscribe()
 
     def handle_info(self, message: Any) -> None:
+        """Runs in a pool worker (its own thread with ``runtime = "thread"``)."""
         match message:
             case ("on_event", RecordedEvent() as event):
                 if self.mode != "live" or self._key(event) <= self.last_event:
@@ -176,6 +192,8 @@ class Listener(actors.GenServer):
                 super().handle_info(message)
 
     def handle_call(self, request: Any, caller: actors.Caller) -> Any:
+        """Runs in a pool worker or, when the actor is idle, in the caller's thread
+        (in its own thread with ``runtime = "thread"``)."""
         match request:
             case ("pause",):
                 self.mode = "paused"
@@ -221,6 +239,7 @@ class FanoutListener(actors.GenServer):
         filter: EventFilter | None = None,
         **kwargs: Any,
     ) -> None:
+        """Runs in the thread that starts it (in its own thread with ``runtime = "thread"``)."""
         self.store = resolve_store(store, self.system)
         self.stream = check_stream(stream, allow_all=True)
         self.filter = filter
@@ -230,13 +249,18 @@ class FanoutListener(actors.GenServer):
         self._subscribe()
 
     def on_init(self, *args: Any, **kwargs: Any) -> None:
-        """Set up your state (runs in ``init``)."""
+        """Set up your state; runs inside ``init``, in the thread that starts
+        the listener (its own thread with ``runtime = "thread"``)."""
         if args or kwargs:
             msg = f"{type(self).__name__}.on_init() takes no arguments; define it to accept them"
             raise TypeError(msg)
 
     def process_push(self, event: RecordedEvent) -> Any:
-        """Forward one live event; the return value is ignored."""
+        """Forward one live event; the return value is ignored.
+
+        Runs in the listener's turn: a pool worker, or its own thread with
+        ``runtime = "thread"``.
+        """
         raise NotImplementedError(f"{type(self).__name__} must define process_push(event)")
 
     def _subscribe(self) -> None:
@@ -244,6 +268,7 @@ class FanoutListener(actors.GenServer):
         self._monitor = actors.monitor(self._subscription)
 
     def handle_info(self, message: Any) -> None:
+        """Runs in a pool worker (its own thread with ``runtime = "thread"``)."""
         match message:
             case ("on_event", RecordedEvent() as event):
                 if self._subscription is not None:
@@ -257,6 +282,8 @@ class FanoutListener(actors.GenServer):
                 super().handle_info(message)
 
     def handle_call(self, request: Any, caller: actors.Caller) -> Any:
+        """Runs in a pool worker or, when the actor is idle, in the caller's thread
+        (in its own thread with ``runtime = "thread"``)."""
         match request:
             case ("unsubscribe",):
                 if self._monitor is not None:

@@ -108,6 +108,7 @@ class GroupManager(actors.GenServer):
     """See the module docstring; started by ``connect_to_persistent_subscription``."""
 
     def init(self, core: StoreCore, stream: str, group: str) -> None:
+        """Runs in the thread that starts it (a supervisor's, for a child)."""
         self.trap_exits = True
         self.core, self.stream, self.group = core, stream, group
         self.owner = f"{self.system.node}:{core.name}"
@@ -260,6 +261,7 @@ class GroupManager(actors.GenServer):
     # Callbacks -----------------------------------------------------------------------
 
     def handle_call(self, request: Any, caller: actors.Caller) -> Any:
+        """Runs in a pool worker, or in the caller's thread when the actor is idle."""
         match request:
             case ("connect", subscriber, int(capacity), str(consumer_id)):
                 try:
@@ -294,6 +296,7 @@ class GroupManager(actors.GenServer):
         raise ValueError(msg)
 
     def handle_cast(self, request: Any) -> None:
+        """Runs in a pool worker."""
         try:
             self._handle_cast(request)
         except GroupNotFound:
@@ -340,6 +343,7 @@ class GroupManager(actors.GenServer):
         self._pump()
 
     def handle_info(self, message: Any) -> None:
+        """Runs in a pool worker."""
         try:
             self._handle_info(message)
         except GroupNotFound:
@@ -376,6 +380,7 @@ class GroupManager(actors.GenServer):
                 super().handle_info(message)
 
     def terminate(self, reason: Any) -> None:
+        """Runs in a pool worker, or in the thread of an inline call that ended it."""
         self.core.hub.remove(self.waiter)
         if reason == GROUP_DELETED:
             for consumer in self.consumers.values():

@@ -85,6 +85,7 @@ class Subscription(actors.GenServer):
         page_size: int,
         mailbox_limit: int,
     ) -> None:
+        """Runs in the thread that starts it (a supervisor's, for a child)."""
         self.trap_exits = True
         self.core = core
         self.stream = stream
@@ -178,9 +179,11 @@ class Subscription(actors.GenServer):
     # Callbacks ----------------------------------------------------------------------
 
     def handle_continue(self, arg: Any) -> None:
+        """Runs in a pool worker."""
         self._pump()
 
     def handle_info(self, message: Any) -> None:
+        """Runs in a pool worker."""
         match message:
             case ("$eventstore_wake",) | ("pump",):
                 if not self.buffer or message == ("pump",):
@@ -193,6 +196,7 @@ class Subscription(actors.GenServer):
                 super().handle_info(message)
 
     def handle_call(self, request: Any, caller: actors.Caller) -> Any:
+        """Runs in a pool worker, or in the caller's thread when the actor is idle."""
         match request:
             case ("unsubscribe",):
                 self._send(("extreme", "unsubscribed"))
@@ -211,5 +215,6 @@ class Subscription(actors.GenServer):
         raise ValueError(msg)
 
     def terminate(self, reason: Any) -> None:
+        """Runs in a pool worker, or in the thread of an inline call that ended it."""
         self.core.hub.remove(self.waiter)
         actors.demonitor(self.monitor)

@@ -46,12 +46,14 @@ class StoreWriter(actors.GenServer):
     runtime = "thread"
 
     def init(self, core: StoreCore) -> None:
+        """Runs in the writer's own thread."""
         self.core = core
         # Shutdown by the tree must run terminate (it closes the backend).
         self.trap_exits = True
         core.open_backend()
 
     def handle_call(self, request: Any, caller: actors.Caller) -> Any:
+        """Runs in the writer's own thread."""
         backend = self.core.backend
         now = self.system.clock.now()
         try:
@@ -98,6 +100,7 @@ class StoreWriter(actors.GenServer):
                 logger.exception("an on_appended listener of %s failed", self.core.name)
 
     def handle_info(self, message: Any) -> None:
+        """Runs in the writer's own thread."""
         match message:
             case ("EXIT", _, _):
                 pass  # a linked process went away; only the tree's shutdown matters
@@ -106,7 +109,10 @@ class StoreWriter(actors.GenServer):
 
     def terminate(self, reason: Any) -> None:
         """Close the backend when the tree stops it (not after a crash: the
-        restarted writer goes on with the same backend)."""
+        restarted writer goes on with the same backend).
+
+        Runs in the writer's own thread.
+        """
         if actors.is_normal_exit(reason):
             self.core.close_backend()
 
@@ -119,6 +125,7 @@ class Trimmer(actors.GenServer):
     """
 
     def init(self, core: StoreCore) -> None:
+        """Runs in the thread that starts it (a supervisor's, for a child)."""
         self.core = core
         self.trimmed = 0
         self._schedule()
@@ -128,6 +135,7 @@ class Trimmer(actors.GenServer):
             actors.send_after(self.ref, ("trim",), self.core.trim_interval)
 
     def handle_info(self, message: Any) -> None:
+        """Runs in a pool worker."""
         match message:
             case ("trim",):
                 result = actors.call(self.core.names["writer"], ("trim",), self.core.write_timeout)
@@ -140,7 +148,8 @@ class Trimmer(actors.GenServer):
                 super().handle_info(message)
 
     def handle_call(self, request: Any, caller: actors.Caller) -> Any:
+        """Runs in a pool worker, or in the caller's thread when the actor is idle."""
         match request:
             case ("trimmed",):
                 return self.trimmed
-        return None
+        return super().handle_call(request, caller)

@@ -1,13 +1,14 @@
 """Periodic health and metrics broadcasters: supervised GenServers on the system clock.
 
-The original only had the two interval getters; no timer ever used them
-(reference §4.1). Here :class:`HealthBroadcaster` publishes this node's
+ExESDB's ``PubSubIntegration`` only had the two interval getters; no timer
+ever used them. Here :class:`HealthBroadcaster` publishes this node's
 health every ``health_broadcast_interval`` seconds and
 :class:`MetricsBroadcaster` the pub/sub instances' traffic every
 ``metrics_broadcast_interval`` seconds. Timers go through
 :func:`actors.send_after`, so a :class:`~actors.ManualClock` drives them in
 tests. Both skip publishing while the integration is disabled and never
-crash on a failed broadcast: it is logged and counted (D10).
+crash on a failed broadcast: it is logged and counted (broadcasting never
+breaks business logic).
 
 Add them to a tree with :func:`integration_children`, or start them under
 their own supervisor with :func:`start_broadcasters`.
@@ -104,6 +105,7 @@ class _Periodic(actors.GenServer):
     """
 
     def init(self, interval: float | None = None) -> None:
+        """Runs in the thread that starts it (in its own thread with ``runtime = "thread"``)."""
         self.interval = (
             self.configured_interval() if interval is None else check_interval(interval, "interval")
         )
@@ -112,9 +114,13 @@ class _Periodic(actors.GenServer):
         self._timer = actors.send_after(self.ref, _TICK, self.interval)
 
     def configured_interval(self) -> float:
+        """The interval from the system's configuration; called in ``init``."""
         raise NotImplementedError
 
     def broadcast_once(self) -> list[BroadcastResult]:
+        """Publish one round; called on each tick and on ``("broadcast_now",)``,
+        in the broadcaster's turn (a pool worker, or the caller's thread for
+        a call run inline)."""
         raise NotImplementedError
 
     def _arm(self) -> None:
@@ -144,6 +150,7 @@ class _Periodic(actors.GenServer):
         return results
 
     def handle_info(self, message: Any) -> None:
+        """Runs in a pool worker (its own thread with ``runtime = "thread"``)."""
         if message == _TICK:
             self._arm()
             self.ticks += 1
@@ -152,6 +159,8 @@ class _Periodic(actors.GenServer):
             super().handle_info(message)
 
     def handle_call(self, request: Any, caller: actors.Caller) -> Any:
+        """Runs in a pool worker or, when the actor is idle, in the caller's thread
+        (in its own thread with ``runtime = "thread"``)."""
         match request:
             case ("broadcast_now",):
                 return self._run()
@@ -162,6 +171,7 @@ class _Periodic(actors.GenServer):
         return super().handle_call(request, caller)
 
     def terminate(self, reason: Any) -> None:
+        """Runs in a pool worker (its own thread with ``runtime = "thread"``)."""
         actors.cancel_timer(self._timer)
 
 
@@ -191,6 +201,7 @@ class HealthBroadcaster(_Periodic):
     """
 
     def init(self, interval: float | None = None, topic: str = HEALTH_TOPIC) -> None:
+        """Runs in the thread that starts it (in its own thread with ``runtime = "thread"``)."""
         self.topic = topic
         super().init(interval)
 
@@ -229,7 +240,8 @@ class HealthBroadcaster(_Periodic):
             status = "degraded"
         else:
             status = "unhealthy"
-        node = messages.node_health(
+        node = messages.new(
+            messages.NodeHealth,
             system.node,
             status,
             checks=checks,
@@ -237,7 +249,8 @@ class HealthBroadcaster(_Periodic):
             memory_usage=process_memory_percent(),
             system=system,
         )
-        cluster = messages.cluster_health(
+        cluster = messages.new(
+            messages.ClusterHealth,
             status,
             1 if status == "healthy" else 0,
             1,
@@ -263,7 +276,10 @@ class MetricsBroadcaster(_Periodic):
       ``dead``) and the gauges ``subscribers``, ``subscriptions`` and
       ``largest_mailbox``;
     * topic ``"throughput"``: ``ThroughputMetric(operation="broadcast:<instance>",
-      count=<broadcasts since the last tick>, duration_ms=<interval>)``.
+      count=<broadcasts since the last tick>, duration_ms=<that window>)``:
+      the clock-time since the previous tick (or the start), so a tick forced
+      with ``("broadcast_now",)`` reports the window it really covers (at
+      least 1 ms, the resolution the rate is computed at).
 
     The first tick counts from the broadcaster's start. The counters move on
     while the integration is disabled, so the first tick after enabling
@@ -273,7 +289,9 @@ class MetricsBroadcaster(_Periodic):
     """
 
     def init(self, interval: float | None = None) -> None:
+        """Runs in the thread that starts it (in its own thread with ``runtime = "thread"``)."""
         super().init(interval)
+        self._window_start = self.system.clock.monotonic()
         self._last: dict[str, _Counts] = {
             name: _counts(handle.statistics())
             for name, handle in PubSubManager.of(self.system).instances().items()
@@ -286,6 +304,9 @@ class MetricsBroadcaster(_Periodic):
     def broadcast_once(self) -> list[BroadcastResult]:
         system = self.system
         manager = PubSubManager.of(system)
+        now_s = system.clock.monotonic()
+        window_ms = max(1.0, (now_s - self._window_start) * 1000.0)
+        self._window_start = now_s
         deltas: list[tuple[str, InstanceStatistics, _Counts]] = []
         for name, handle in manager.instances().items():
             if not handle.running:
@@ -302,9 +323,10 @@ class MetricsBroadcaster(_Periodic):
         if target is None or target.state == "stopped":
             return [fail(system, "metrics", "no_instance", instances.METRICS, PERFORMANCE_TOPIC)]
         results: list[BroadcastResult] = []
-        duration_ms = self.interval * 1000.0
+        duration_ms = window_ms
         for name, stats, (published, delivered, dropped, failed, rejected, dead) in deltas:
-            performance = messages.performance_metric(
+            performance = messages.new(
+                messages.PerformanceMetric,
                 "published",
                 published,
                 "messages",
@@ -321,8 +343,12 @@ class MetricsBroadcaster(_Periodic):
                 },
                 system=system,
             )
-            throughput = messages.throughput_metric(
-                f"broadcast:{name}", published, duration_ms, system=system
+            throughput = messages.new(
+                messages.ThroughputMetric,
+                f"broadcast:{name}",
+                published,
+                duration_ms,
+                system=system,
             )
             results.append(
                 publish(

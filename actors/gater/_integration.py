@@ -2,7 +2,7 @@
 
 Each helper builds one catalogue message from its arguments (mapped to the
 struct's fields by name) and broadcasts it as ``(struct.TAG, struct)`` on the
-instance and topic of reference §4::
+instance and topic ExESDB's ``PubSubIntegration`` uses::
 
     from actors.gater import integration
 
@@ -10,7 +10,9 @@ instance and topic of reference §4::
                                 {"node": "b@host"}, system=system)
     # "ok", "disabled", or ("error", reason)
 
-The contract (reference §4.2, "the intended contract"; DESIGN D10):
+The contract is the one ExESDB's own tests assert (its code breaks it in
+places: several helpers raise after the message was sent), so that
+broadcasting never breaks business logic:
 
 * the integration is disabled: ``"disabled"``, nothing is sent;
 * the broadcast succeeded: ``"ok"``;
@@ -26,10 +28,11 @@ The contract (reference §4.2, "the intended contract"; DESIGN D10):
 Helpers run in the caller's thread (any thread, an actor's callback
 included) and return once the message is in the subscribers' mailboxes.
 
-Switches and intervals live per actor system (D5): the state set by
+Switches and intervals live per actor system (systems are isolated): the state set by
 :func:`enable`/:func:`disable` is kept in ``system.extensions``; the defaults
-come from ``system.config``. Every function takes ``system=None``: the
-calling actor's system, else :func:`actors.default_system`.
+come from ``system.config``. Every function takes ``system=None``, resolved
+by :func:`actors.current_system` (the calling actor's system, else the
+innermost ``with ActorSystem()`` block's, else the default system).
 """
 
 from __future__ import annotations
@@ -285,7 +288,7 @@ def publish(system: actors.ActorSystem, prepared: Prepared) -> BroadcastResult:
                 state.count(prepared.operation, _SENT)
                 return "ok"
             reason = result.reason
-    except Exception as exc:  # D10: whatever fails below is reported, not raised
+    except Exception as exc:  # whatever fails below is reported, never raised
         reason = exc
     return fail(system, prepared.operation, reason, prepared.instance, prepared.topic)
 
@@ -358,7 +361,8 @@ def _checked(operation: str, instance: str, topic: str, payload: Any) -> Prepare
 def prepare_system_lifecycle(
     system: actors.ActorSystem, event: Any, system_name: Any, version: Any, topic: Any = None
 ) -> Prepared:
-    payload = messages.system_lifecycle(
+    payload = messages.new(
+        messages.SystemLifecycle,
         _text("event", event),
         _text("system_name", system_name),
         _text("version", version),
@@ -370,7 +374,8 @@ def prepare_system_lifecycle(
 def prepare_health_update(
     system: actors.ActorSystem, component: Any, status: Any, details: Any, topic: Any = None
 ) -> Prepared:
-    payload = messages.component_health(
+    payload = messages.new(
+        messages.ComponentHealth,
         _text("component", component),
         system.node,
         _text("status", status),
@@ -388,7 +393,8 @@ def prepare_metrics(
     target = _topic(topic, component)
     payload: Any
     if component == "persistence":
-        payload = messages.performance_metric(
+        payload = messages.new(
+            messages.PerformanceMetric,
             "persistence_operation",
             values.get("operations_count", 0),
             "operations",
@@ -397,14 +403,16 @@ def prepare_metrics(
             system=system,
         )
     elif component == "emitter":
-        payload = messages.throughput_metric(
+        payload = messages.new(
+            messages.ThroughputMetric,
             "event_emission",
             values.get("events_emitted", 0),
             values.get("duration_ms", 1000),
             system=system,
         )
     else:
-        payload = messages.performance_metric(
+        payload = messages.new(
+            messages.PerformanceMetric,
             component,
             values.get("value", 0),
             values.get("unit", "count"),
@@ -428,7 +436,8 @@ def prepare_alert(
 ) -> Prepared:
     alert_type = _text("alert_type", alert_type)
     message = _text("message", message)
-    payload = messages.system_alert(
+    payload = messages.new(
+        messages.SystemAlert,
         _text("severity", severity),
         _text("category", category),
         message,
@@ -481,7 +490,8 @@ def broadcast_system_config(
     """
     system = resolve_system(system)
     previous = None if previous_config is None else _map("previous_config", previous_config)
-    payload = messages.system_config(
+    payload = messages.new(
+        messages.SystemConfig,
         _text("component", component),
         _map("changes", changes, required=True),
         previous_config=previous,
@@ -532,7 +542,7 @@ def broadcast_store_health(
             without ``":"``), or other wrong arguments.
     """
     system = resolve_system(system)
-    store_topic = messages.store_health_topic(store_id)  # raises on a bad store id
+    store_topic = messages.topics.store_health(store_id)  # raises on a bad store id
     merged = {**_map("details", details), "store_id": store_id}
     target = store_topic if topic is None else topic
     prepared = prepare_health_update(system, component, status, merged, target)
@@ -579,7 +589,8 @@ def broadcast_cluster_health(
         status = "degraded"
     else:
         status = "unhealthy"
-    payload = messages.cluster_health(
+    payload = messages.new(
+        messages.ClusterHealth,
         status,
         len(healthy),
         total,
@@ -679,7 +690,8 @@ def broadcast_audit_event(
     event_type = _text("event_type", event_type)
     extra = _map("details", details)
     fields = {key: extra.pop(key) for key in _DATA_CHANGE_KEYS if key in extra}
-    payload = messages.data_change(
+    payload = messages.new(
+        messages.DataChange,
         _text("actor", actor),
         fields.get("resource_type", event_type),
         _text("resource", resource),
@@ -709,7 +721,8 @@ def broadcast_diagnostic(
         TypeError, ValueError: wrong argument types, or data that is not JSON.
     """
     system = resolve_system(system)
-    payload = messages.debug_trace(
+    payload = messages.new(
+        messages.DebugTrace,
         _text("component", component),
         _text("diagnostic_type", diagnostic_type),
         _map("data", data, required=True),
@@ -730,8 +743,10 @@ def broadcast_lifecycle_event(
     system: actors.ActorSystem | None = None,
     topic: str | None = None,
 ) -> BroadcastResult:
-    """A :class:`~actors.ProcessLifecycle` on ``ex_esdb_lifecycle``
-    ``"process_lifecycle"``, tag ``process_lifecycle_event``.
+    """A :class:`~actors.ProcessLifecycle` on ``ex_esdb_lifecycle`` topic
+    ``"process_lifecycle:<component>"`` (where the actor core's own lifecycle
+    events go, so a ``"process_lifecycle:*"`` subscriber gets both), tag
+    ``process_lifecycle_event``.
 
     ``process_name`` is a registered name (``str``) or a :class:`~actors.Ref`
     (its id becomes ``actor_id``, its registered name ``name``). From
@@ -759,9 +774,11 @@ def broadcast_lifecycle_event(
     if isinstance(restart_count, bool) or not isinstance(restart_count, int):
         msg = f"details['restart_count'] must be an int, got {restart_count!r}"
         raise TypeError(msg)
-    payload = messages.process_lifecycle(
+    component = _text("details['component']", fields.get("component", "unknown"))
+    payload = messages.new(
+        messages.ProcessLifecycle,
         pid,
-        _text("details['component']", fields.get("component", "unknown")),
+        component,
         event_type,
         name=name,
         reason=fields.get("reason"),
@@ -770,7 +787,7 @@ def broadcast_lifecycle_event(
         child_id=fields.get("child_id"),
         system=system,
     )
-    target = _topic(topic, "process_lifecycle")
+    target = _topic(topic, f"process_lifecycle:{component}")
     return publish(system, _checked("lifecycle_event", instances.LIFECYCLE, target, payload))
 
 

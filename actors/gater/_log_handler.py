@@ -92,7 +92,7 @@ class PubSubLogHandler(logging.Handler):
     The entry: ``level`` from :func:`log_level`; ``message`` is
     ``record.getMessage()``; ``module``, ``function``, ``line`` from the
     record; ``pid`` is the id of the actor that logged, if any; the
-    timestamp comes from the system clock (D6); ``metadata`` holds
+    timestamp comes from the system clock (``system.timestamp()``); ``metadata`` holds
     ``logger``, ``thread``, ``process`` and, when present, ``exception``
     (the formatted traceback) and ``stack``.
 
@@ -176,7 +176,8 @@ class PubSubLogHandler(logging.Handler):
         except InvalidTopic:
             self._count("failed")  # a logger name that cannot be a topic ("*")
             return
-        entry = messages.log_entry(
+        entry = messages.new(
+            messages.LogEntry,
             level,
             record.getMessage(),
             record.module,

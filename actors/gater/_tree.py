@@ -18,10 +18,10 @@ from typing import Any, Final
 
 import actors
 import supervision as sv
-from actors.gater._auditing import start_auditor
+from actors.gater._auditing import AUDITOR_NAME, connect_auditor, start_auditor
 from actors.gater._broadcasters import integration_children
 from actors.gater._eventstore import store_child
-from actors.lowlevel import current_process, resolve_system
+from actors.lowlevel import current_process, lookup, resolve_system
 from actors.pubsub import InstanceConfig, PubSubManager, instances
 
 __all__ = [
@@ -52,7 +52,7 @@ def children(
     broadcasters: bool = True,
     store: str | os.PathLike[str] | None = None,
 ) -> list[sv.ChildSpec]:
-    """The child specs of the gater tree: the ten instances, the auditor, then
+    """The child specs of the gater tree: the auditor, the ten instances, then
     the health and metrics broadcasters (see :func:`start` for the options)."""
     if config is not None and not isinstance(config, Mapping):
         msg = f"gater config must map instance names to option dicts, got {type(config).__name__}"
@@ -71,16 +71,19 @@ def children(
             raise TypeError(msg)
         InstanceConfig().merged(**settings)  # unknown or bad options fail here, by name
     manager = PubSubManager.of(system)
-    specs = [
+    specs: list[sv.ChildSpec] = []
+    if audit is not False:
+        path = None if audit is True else audit
+        # First, so it stops last and records the stops of the whole tree.
+        specs.append(sv.child_spec("auditor", start_auditor, path, shutdown=10.0))
+    specs += [
         sv.child_spec(
             instance, manager.start_link_instance, instance, **dict(options.get(instance, {}))
         )
         for instance in instances.ALL
     ]
     if audit is not False:
-        path = None if audit is True else audit
-        # After the instances: it subscribes to two of them in its init.
-        specs.append(sv.child_spec("auditor", start_auditor, path, shutdown=10.0))
+        specs.append(sv.child_spec("auditor_connect", connect_auditor, restart="temporary"))
     if broadcasters:
         specs.extend(integration_children(system))
     if store is not None:
@@ -111,9 +114,10 @@ def start(
             name returns the running tree (the original's ``already_started``
             becoming ``ok``); another name gives a new tree whose instance
             children are ignored because the instances already run.
-        audit: the lifecycle auditor (D12), on by default: ``True`` writes to
+        audit: the lifecycle auditor, on by default: ``True`` writes to
             ``system.config["audit_path"]`` or ``./actors-audit.db``; a path
-            writes there; ``False`` leaves it out.
+            writes there; ``False`` leaves it out. It is the tree's first
+            child, so it stops last and records the tree's own stops.
         broadcasters: the periodic health and metrics broadcasters of
             :mod:`actors.gater.integration`, on by default; their intervals
             come from ``system.config`` (``"health_broadcast_interval"``,
@@ -196,7 +200,13 @@ def wire_lifecycle(system: actors.ActorSystem) -> None:
                 return
             if event.name == instances.LIFECYCLE and event.component == "PubSubServer":
                 return
-            handle.broadcast(lifecycle_topic(event.component), ("process_lifecycle_event", event))
+            message = ("process_lifecycle_event", event)
+            # The auditor gets the system's own events from its listener already.
+            auditor = lookup(AUDITOR_NAME, system)
+            if auditor is None:
+                handle.broadcast(lifecycle_topic(event.component), message)
+            else:
+                handle.broadcast_from(auditor, lifecycle_topic(event.component), message)
 
         system.extensions[_LIFECYCLE_WIRED] = system.add_lifecycle_listener(forward)
 

@@ -35,8 +35,8 @@ Where each one publishes (instance, topic, tag):
 * ``broadcast_alert``: ``ex_esdb_alerts``, ``alert_type``, ``system_alert``
 * ``broadcast_audit_event``: ``ex_esdb_audit``, ``event_type``, ``data_change``
 * ``broadcast_diagnostic``: ``ex_esdb_diagnostics``, ``"diagnostics"``, ``debug_trace``
-* ``broadcast_lifecycle_event``: ``ex_esdb_lifecycle``, ``"process_lifecycle"``,
-  ``process_lifecycle_event``
+* ``broadcast_lifecycle_event``: ``ex_esdb_lifecycle``,
+  ``"process_lifecycle:<component>"``, ``process_lifecycle_event``
 * ``HealthBroadcaster``: ``ex_esdb_health``, ``"cluster:health"``, ``node_health_updated``
   then ``cluster_health_updated``
 * ``MetricsBroadcaster``: ``ex_esdb_metrics``, ``"performance"`` (``performance_metric``)

@@ -1,12 +1,13 @@
 """The message catalogue: typed ExESDB messages, one codec, validators, signing.
 
 Thirty-six frozen attrs classes in nine families, one per pub/sub instance
-(``ex_esdb_health``, ``ex_esdb_alerts``...), each with a factory that
-stamps it with the actor system's clock and node::
+(``ex_esdb_health``, ``ex_esdb_alerts``...). :func:`new` makes any of them
+from the original factory's positional arguments, stamped with the actor
+system's clock and node, and checked::
 
     from actors import messages
 
-    health = messages.node_health("a@host", "healthy", system=system)
+    health = messages.new(messages.NodeHealth, "a@host", "healthy", system=system)
     message = (messages.NodeHealth.TAG, health)    # ("node_health_updated", ...)
 
     messages.validate(health)                      # Ok(health) or Error(reason, ...)
@@ -18,43 +19,24 @@ stamps it with the actor system's clock and node::
     messages.validate_secure_message(messages.to_wire(secure), system=system)
     # ("ok", ("node_health_updated", NodeHealth(...)))
 
-Messages are data (D7): a cattrs converter turns them into JSON-safe dicts
-and back, with a ``kind`` tag per class and a ``schema`` version; older
-payloads are upgraded on the way in. Signed envelopes (D11) use
-HMAC-SHA256 over canonical bytes that bind the instance, topic, tag,
-timestamp and a nonce.
+Messages are data: a cattrs converter turns them into JSON-safe dicts and
+back, with a ``kind`` tag per class and a ``schema`` version; older
+payloads are upgraded on the way in. Signed envelopes use HMAC-SHA256 over
+canonical bytes that bind the instance, topic, tag, timestamp and a nonce.
+The original's names (``node_health(...)``, ``validate_node_health``, the
+legacy envelope) live in :mod:`actors.messages.compat`.
 """
 
 from __future__ import annotations
 
 from actors.messages import (
     _upgrades,  # noqa: F401  (registers the schema upgrades)
+    compat,
     topics,
 )
-from actors.messages._alerts import (
-    AlertAck,
-    AlertEscalation,
-    NotificationStatus,
-    SystemAlert,
-    alert_ack,
-    alert_escalation,
-    notification_status,
-    system_alert,
-)
-from actors.messages._audit import (
-    AccessLog,
-    AdminAction,
-    ComplianceEvent,
-    DataChange,
-    access_log,
-    admin_action,
-    compliance_event,
-    data_change,
-)
-from actors.messages._base import (
-    MessageSpec,
-    spec_for,
-)
+from actors.messages._alerts import AlertAck, AlertEscalation, NotificationStatus, SystemAlert
+from actors.messages._audit import AccessLog, AdminAction, ComplianceEvent, DataChange
+from actors.messages._base import MessageSpec, spec_for
 from actors.messages._codec import (
     Upgrade,
     canonical_bytes,
@@ -64,19 +46,9 @@ from actors.messages._codec import (
     to_dict,
     to_json,
 )
-from actors.messages._diagnostics import (
-    DebugTrace,
-    ErrorAnalysis,
-    PerformanceAnalysis,
-    SystemState,
-    debug_trace,
-    error_analysis,
-    performance_analysis,
-    system_state,
-)
-from actors.messages._errors import (
-    MessageFormatError,
-)
+from actors.messages._constructor import new
+from actors.messages._diagnostics import DebugTrace, ErrorAnalysis, PerformanceAnalysis, SystemState
+from actors.messages._errors import MessageFormatError
 from actors.messages._families import (
     FAMILIES,
     MESSAGE_TYPES,
@@ -87,18 +59,7 @@ from actors.messages._families import (
     struct_for_kind,
     struct_for_tag,
 )
-from actors.messages._health import (
-    ClusterHealth,
-    ComponentHealth,
-    HealthCheck,
-    NodeHealth,
-    cluster_health,
-    cluster_health_topic,
-    component_health,
-    health_check,
-    node_health,
-    store_health_topic,
-)
+from actors.messages._health import ClusterHealth, ComponentHealth, HealthCheck, NodeHealth
 from actors.messages._instances import (
     ALERTS,
     ALL_INSTANCES,
@@ -117,49 +78,18 @@ from actors.messages._lifecycle import (
     NodeLifecycle,
     ProcessLifecycle,
     SupervisionEvent,
-    cluster_membership,
-    node_lifecycle,
-    process_lifecycle,
-    supervision_event,
 )
-from actors.messages._logging import (
-    LogEntry,
-    LogFilter,
-    LogRotation,
-    LogSummary,
-    log_entry,
-    log_filter,
-    log_rotation,
-    log_summary,
-)
+from actors.messages._logging import LogEntry, LogFilter, LogRotation, LogSummary
 from actors.messages._metrics import (
     LatencyMetric,
     MetricAlert,
     PerformanceMetric,
     ResourceUsage,
     ThroughputMetric,
-    latency_metric,
-    metric_alert,
-    performance_metric,
-    resource_usage,
-    throughput_metric,
 )
-from actors.messages._nonces import (
-    NonceCache,
-)
-from actors.messages._secret import (
-    Secret,
-)
-from actors.messages._security import (
-    AccessViolation,
-    AuthEvent,
-    SecurityAlert,
-    SessionEvent,
-    access_violation,
-    auth_event,
-    security_alert,
-    session_event,
-)
+from actors.messages._nonces import NonceCache
+from actors.messages._secret import Secret
+from actors.messages._security import AccessViolation, AuthEvent, SecurityAlert, SessionEvent
 from actors.messages._signing import (
     MAX_SKEW,
     NoSecretError,
@@ -167,61 +97,13 @@ from actors.messages._signing import (
     Verdict,
     seal,
     sign,
-    sign_legacy,
     signed_bytes,
     to_wire,
     validate_secure_message,
     verifier,
 )
-from actors.messages._system import (
-    FeatureToggle,
-    SystemConfig,
-    SystemLifecycle,
-    feature_toggle,
-    system_config,
-    system_lifecycle,
-)
-from actors.messages._validation import (
-    Validator,
-    field_types,
-    validate,
-    validate_access_log,
-    validate_access_violation,
-    validate_admin_action,
-    validate_alert_ack,
-    validate_alert_escalation,
-    validate_auth_event,
-    validate_cluster_health,
-    validate_cluster_membership,
-    validate_compliance_event,
-    validate_component_health,
-    validate_data_change,
-    validate_debug_trace,
-    validate_error_analysis,
-    validate_feature_toggle,
-    validate_health_check,
-    validate_latency_metric,
-    validate_log_entry,
-    validate_log_filter,
-    validate_log_rotation,
-    validate_log_summary,
-    validate_metric_alert,
-    validate_node_health,
-    validate_node_lifecycle,
-    validate_notification_status,
-    validate_performance_analysis,
-    validate_performance_metric,
-    validate_process_lifecycle,
-    validate_resource_usage,
-    validate_security_alert,
-    validate_session_event,
-    validate_supervision_event,
-    validate_system_alert,
-    validate_system_config,
-    validate_system_lifecycle,
-    validate_system_state,
-    validate_throughput_metric,
-)
+from actors.messages._system import FeatureToggle, SystemConfig, SystemLifecycle
+from actors.messages._validation import field_types, validate
 
 __all__ = [
     "ALERTS",
@@ -283,101 +165,27 @@ __all__ = [
     "SystemState",
     "ThroughputMetric",
     "Upgrade",
-    "Validator",
     "Verdict",
-    "access_log",
-    "access_violation",
-    "admin_action",
-    "alert_ack",
-    "alert_escalation",
-    "auth_event",
     "canonical_bytes",
-    "cluster_health",
-    "cluster_health_topic",
-    "cluster_membership",
-    "compliance_event",
-    "component_health",
-    "data_change",
-    "debug_trace",
-    "error_analysis",
+    "compat",
     "family_for_instance",
     "family_of",
-    "feature_toggle",
     "field_types",
     "from_dict",
     "from_json",
-    "health_check",
-    "latency_metric",
-    "log_entry",
-    "log_filter",
-    "log_rotation",
-    "log_summary",
-    "metric_alert",
-    "node_health",
-    "node_lifecycle",
-    "notification_status",
-    "performance_analysis",
-    "performance_metric",
-    "process_lifecycle",
+    "new",
     "register_upgrade",
-    "resource_usage",
     "seal",
-    "security_alert",
-    "session_event",
     "sign",
-    "sign_legacy",
     "signed_bytes",
     "spec_for",
-    "store_health_topic",
     "struct_for_kind",
     "struct_for_tag",
-    "supervision_event",
-    "system_alert",
-    "system_config",
-    "system_lifecycle",
-    "system_state",
-    "throughput_metric",
     "to_dict",
     "to_json",
     "to_wire",
     "topics",
     "validate",
-    "validate_access_log",
-    "validate_access_violation",
-    "validate_admin_action",
-    "validate_alert_ack",
-    "validate_alert_escalation",
-    "validate_auth_event",
-    "validate_cluster_health",
-    "validate_cluster_membership",
-    "validate_compliance_event",
-    "validate_component_health",
-    "validate_data_change",
-    "validate_debug_trace",
-    "validate_error_analysis",
-    "validate_feature_toggle",
-    "validate_health_check",
-    "validate_latency_metric",
-    "validate_log_entry",
-    "validate_log_filter",
-    "validate_log_rotation",
-    "validate_log_summary",
-    "validate_metric_alert",
-    "validate_node_health",
-    "validate_node_lifecycle",
-    "validate_notification_status",
-    "validate_performance_analysis",
-    "validate_performance_metric",
-    "validate_process_lifecycle",
-    "validate_resource_usage",
     "validate_secure_message",
-    "validate_security_alert",
-    "validate_session_event",
-    "validate_supervision_event",
-    "validate_system_alert",
-    "validate_system_config",
-    "validate_system_lifecycle",
-    "validate_system_state",
-    "validate_throughput_metric",
     "verifier",
 ]

@@ -1,52 +1,62 @@
-"""Alert messages (``ex_esdb_alerts``, reference §2.5).
-
-Alerts, their acknowledgement and escalation, and the delivery status of
-notifications. Severities are ``"info"``, ``"warning"``, ``"error"``,
-``"critical"``; categories ``"system"``, ``"performance"``, ``"security"``,
-``"data"``, ``"network"``.
-"""
+"""Alert messages (``ex_esdb_alerts``): alerts, acknowledgements, escalations, notifications."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
 from datetime import datetime
-from typing import TYPE_CHECKING, Any, ClassVar, Final
+from typing import Any
 
 import attrs
 
 from actors.messages import _instances
-from actors.messages._base import catalogue, copy_map, new_id, resolve_system, stamp
-
-if TYPE_CHECKING:
-    from actors._system import ActorSystem
+from actors.messages._base import (
+    Catalogued,
+    Filling,
+    filled,
+    fresh_id,
+    message,
+    one_of,
+    same_time,
+)
+from actors.messages._vocabulary import (
+    ACK_SEVERITIES,
+    ALERT_CATEGORIES,
+    ALERT_SEVERITIES,
+    DELIVERY_METHODS,
+    DELIVERY_STATUSES,
+    ESCALATION_LEVELS,
+)
 
 __all__ = [
-    "ACK_SEVERITIES",
     "AlertAck",
     "AlertEscalation",
     "NotificationStatus",
     "SystemAlert",
-    "alert_ack",
-    "alert_escalation",
-    "notification_status",
-    "system_alert",
 ]
 
-ACK_SEVERITIES: Final = frozenset({"error", "critical"})
-"""Severities whose alerts need an acknowledgement unless told otherwise."""
+
+def _needs_ack(made: Filling) -> bool:
+    severity = made.values.get("severity")
+    return isinstance(severity, str) and severity in ACK_SEVERITIES
 
 
-@catalogue(required=("alert_id", "severity", "category", "title", "description", "source", "node"))
-@attrs.frozen(kw_only=True)
-class SystemAlert:
-    """An alert raised by some part of the system.
+@message(
+    "system_alert",
+    _instances.ALERTS,
+    tag="system_alert",
+    schema=2,
+    args="severity category title description source",
+    required="alert_id severity category title description source node",
+)
+class SystemAlert(Catalogued):
+    """An alert raised by some part of the system, for people to see and act on;
+    ``requires_ack`` says whether someone has to acknowledge it.
 
-    Schema 2 (the gater's shape). Schema 1 was the quick reference's
-    ``alert_type``/``message``/``context`` shape; the codec upgrades it (see
-    :mod:`actors.messages._upgrades`).
+    Schema 2 (the gater's shape). Schema 1 was the shape of ExESDB's PubSub
+    documentation (``alert_type``/``message``/``context``); the codec
+    upgrades it (see :mod:`actors.messages._upgrades`).
 
     Attributes:
-        alert_id: 16 hex chars.
+        alert_id: 16 hex chars (a factory makes a fresh one).
         severity: ``"info"``, ``"warning"``, ``"error"`` or ``"critical"``.
         category: ``"system"``, ``"performance"``, ``"security"``, ``"data"``
             or ``"network"``.
@@ -55,58 +65,63 @@ class SystemAlert:
         source: who raised it.
         node: where.
         metadata: context (JSON values).
-        requires_ack: whether someone must acknowledge it.
+        requires_ack: whether someone must acknowledge it (a factory's
+            default: whether the severity is ``"error"`` or ``"critical"``).
         timestamp: when (UTC, milliseconds).
     """
 
-    KIND: ClassVar[str] = "system_alert"
-    TAG: ClassVar[str] = "system_alert"
-    SCHEMA: ClassVar[int] = 2
-    INSTANCE: ClassVar[str] = _instances.ALERTS
-
-    alert_id: str
-    severity: str
-    category: str
+    alert_id: str = attrs.field(metadata=filled(fresh_id()))
+    severity: str = attrs.field(metadata=one_of(*ALERT_SEVERITIES))
+    category: str = attrs.field(metadata=one_of(*ALERT_CATEGORIES))
     title: str
     description: str
     source: str
     node: str
     metadata: dict[str, Any] = attrs.field(factory=dict)
-    requires_ack: bool
+    requires_ack: bool = attrs.field(metadata=filled(_needs_ack))
     timestamp: datetime
 
 
-@catalogue(required=("alert_id", "ack_by", "ack_timestamp"))
-@attrs.frozen(kw_only=True)
-class AlertAck:
-    """Someone acknowledged an alert (no node field, as in the original).
+@message(
+    "alert_ack",
+    _instances.ALERTS,
+    tag="alert_acknowledged",
+    args="alert_id ack_by",
+    required="alert_id ack_by ack_timestamp",
+)
+class AlertAck(Catalogued):
+    """Someone took charge of an alert, and perhaps resolved it.
+
+    There is no node field, as in the original.
 
     Attributes:
         alert_id: the alert.
-        ack_by: who.
+        ack_by: who took it on.
         ack_note: a note, if any.
         resolution: how it was resolved, if it was.
-        ack_timestamp: when it was acknowledged.
+        ack_timestamp: when it was acknowledged (a factory's default: the
+            message's timestamp).
         timestamp: when this message was made (UTC, milliseconds).
     """
-
-    KIND: ClassVar[str] = "alert_ack"
-    TAG: ClassVar[str] = "alert_acknowledged"
-    SCHEMA: ClassVar[int] = 1
-    INSTANCE: ClassVar[str] = _instances.ALERTS
 
     alert_id: str
     ack_by: str
     ack_note: str | None = None
     resolution: str | None = None
-    ack_timestamp: datetime
+    ack_timestamp: datetime = attrs.field(metadata=filled(same_time))
     timestamp: datetime
 
 
-@catalogue(required=("alert_id", "from_level", "to_level", "escalation_reason", "escalated_by"))
-@attrs.frozen(kw_only=True)
-class AlertEscalation:
-    """An alert moved to another escalation level (no node field).
+@message(
+    "alert_escalation",
+    _instances.ALERTS,
+    tag="alert_escalated",
+    args="alert_id from_level to_level escalation_reason",
+    required="alert_id from_level to_level escalation_reason escalated_by",
+)
+class AlertEscalation(Catalogued):
+    """An alert went up (or down) a level, usually because no one acknowledged it
+    in time. There is no node field.
 
     Attributes:
         alert_id: the alert.
@@ -118,24 +133,25 @@ class AlertEscalation:
         timestamp: when (UTC, milliseconds).
     """
 
-    KIND: ClassVar[str] = "alert_escalation"
-    TAG: ClassVar[str] = "alert_escalated"
-    SCHEMA: ClassVar[int] = 1
-    INSTANCE: ClassVar[str] = _instances.ALERTS
-
     alert_id: str
-    from_level: str
-    to_level: str
+    from_level: str = attrs.field(metadata=one_of(*ESCALATION_LEVELS))
+    to_level: str = attrs.field(metadata=one_of(*ESCALATION_LEVELS))
     escalation_reason: str
     escalated_by: str = "system"
     notify_contacts: tuple[str, ...] = ()
     timestamp: datetime
 
 
-@catalogue(required=("alert_id", "delivery_method", "recipient", "status", "attempts"))
-@attrs.frozen(kw_only=True)
-class NotificationStatus:
-    """How the notification of an alert went (no node field).
+@message(
+    "notification_status",
+    _instances.ALERTS,
+    tag="notification_status",
+    args="alert_id delivery_method recipient status",
+    required="alert_id delivery_method recipient status attempts",
+)
+class NotificationStatus(Catalogued):
+    """How far one notification of an alert got, one message per recipient and
+    channel (the original gave it no node field).
 
     Attributes:
         alert_id: the alert.
@@ -143,124 +159,14 @@ class NotificationStatus:
         recipient: to whom.
         status: ``"sent"``, ``"delivered"``, ``"failed"`` or ``"bounced"``.
         error_reason: why it failed, if it did.
-        attempts: how many tries so far.
+        attempts: how many tries so far (1 by default).
         timestamp: when (UTC, milliseconds).
     """
 
-    KIND: ClassVar[str] = "notification_status"
-    TAG: ClassVar[str] = "notification_status"
-    SCHEMA: ClassVar[int] = 1
-    INSTANCE: ClassVar[str] = _instances.ALERTS
-
     alert_id: str
-    delivery_method: str
+    delivery_method: str = attrs.field(metadata=one_of(*DELIVERY_METHODS))
     recipient: str
-    status: str
+    status: str = attrs.field(metadata=one_of(*DELIVERY_STATUSES))
     error_reason: str | None = None
     attempts: int = 1
     timestamp: datetime
-
-
-def system_alert(
-    severity: str,
-    category: str,
-    title: str,
-    description: str,
-    source: str,
-    *,
-    alert_id: str | None = None,
-    node: str | None = None,
-    metadata: Mapping[str, Any] | None = None,
-    requires_ack: bool | None = None,
-    timestamp: datetime | None = None,
-    system: ActorSystem | None = None,
-) -> SystemAlert:
-    """A :class:`SystemAlert` with a fresh id, stamped now.
-
-    ``requires_ack`` defaults to whether ``severity`` is ``"error"`` or
-    ``"critical"``; ``metadata`` to ``{}``.
-    """
-    system = resolve_system(system)
-    return SystemAlert(
-        alert_id=new_id() if alert_id is None else alert_id,
-        severity=severity,
-        category=category,
-        title=title,
-        description=description,
-        source=source,
-        node=system.node if node is None else node,
-        metadata=copy_map(metadata),
-        requires_ack=severity in ACK_SEVERITIES if requires_ack is None else requires_ack,
-        timestamp=stamp(system, timestamp),
-    )
-
-
-def alert_ack(
-    alert_id: str,
-    ack_by: str,
-    *,
-    ack_note: str | None = None,
-    resolution: str | None = None,
-    ack_timestamp: datetime | None = None,
-    timestamp: datetime | None = None,
-    system: ActorSystem | None = None,
-) -> AlertAck:
-    """An :class:`AlertAck` stamped now; ``ack_timestamp`` defaults to the same instant."""
-    system = resolve_system(system)
-    now = stamp(system, timestamp)
-    return AlertAck(
-        alert_id=alert_id,
-        ack_by=ack_by,
-        ack_note=ack_note,
-        resolution=resolution,
-        ack_timestamp=now if ack_timestamp is None else ack_timestamp,
-        timestamp=now,
-    )
-
-
-def alert_escalation(
-    alert_id: str,
-    from_level: str,
-    to_level: str,
-    escalation_reason: str,
-    *,
-    escalated_by: str = "system",
-    notify_contacts: Sequence[str] = (),
-    timestamp: datetime | None = None,
-    system: ActorSystem | None = None,
-) -> AlertEscalation:
-    """An :class:`AlertEscalation` stamped now, by ``"system"`` unless given."""
-    system = resolve_system(system)
-    return AlertEscalation(
-        alert_id=alert_id,
-        from_level=from_level,
-        to_level=to_level,
-        escalation_reason=escalation_reason,
-        escalated_by=escalated_by,
-        notify_contacts=tuple(notify_contacts),
-        timestamp=stamp(system, timestamp),
-    )
-
-
-def notification_status(
-    alert_id: str,
-    delivery_method: str,
-    recipient: str,
-    status: str,
-    *,
-    error_reason: str | None = None,
-    attempts: int = 1,
-    timestamp: datetime | None = None,
-    system: ActorSystem | None = None,
-) -> NotificationStatus:
-    """A :class:`NotificationStatus` stamped now (one attempt unless given)."""
-    system = resolve_system(system)
-    return NotificationStatus(
-        alert_id=alert_id,
-        delivery_method=delivery_method,
-        recipient=recipient,
-        status=status,
-        error_reason=error_reason,
-        attempts=attempts,
-        timestamp=stamp(system, timestamp),
-    )

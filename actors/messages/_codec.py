@@ -1,4 +1,4 @@
-"""The codec: catalogue messages to JSON-safe dicts and back (D7).
+"""The codec: catalogue messages to JSON-safe dicts and back.
 
 One :class:`cattrs.Converter` is built when this module is imported, after
 every message class exists; the class for a payload is found through the
@@ -13,9 +13,12 @@ discovery, so no class can be missed. Every dict carries ``"kind"`` and
 Decoding is strict: unknown kinds, extra keys, wrong types (``"1"`` for an
 int, a string for a list) and timestamps without a UTC offset are refused
 with a :class:`MessageFormatError` whose ``errors`` name each problem and
-where it is. Payloads written with an older schema are upgraded by the
-functions given to :func:`register_upgrade`, oldest first; encoding always
-writes the current schema.
+where it is. Timestamps are read in any ISO-8601 form with an offset and
+normalised: converted to UTC and truncated to milliseconds, the catalogue's
+precision, so that a decoded message encodes back to the same payload.
+Payloads written with an older schema are upgraded by the functions given
+to :func:`register_upgrade`, oldest first; encoding always writes the
+current schema.
 """
 
 from __future__ import annotations
@@ -30,7 +33,7 @@ from typing import Any, Final, TypeAlias
 import cattrs
 from cattrs.v import format_exception
 
-from actors._result import Error
+from actors import Error
 from actors.messages import _families  # noqa: F401  (every message class is registered)
 from actors.messages._base import MessageSpec, all_specs, spec_for, spec_for_kind
 from actors.messages._errors import MessageFormatError
@@ -39,8 +42,8 @@ from actors.messages._formats import (
     format_timestamp,
     json_value,
     loads_strict,
-    parse_timestamp,
 )
+from actors.messages._kinds import LEAVES
 from actors.messages._validation import validate
 
 __all__ = [
@@ -68,42 +71,17 @@ def _format(exc: BaseException, tp: type | None) -> str:
     return text
 
 
-# Structure hooks (strict: nothing is coerced) ----------------------------------
+# Structure hooks (strict: nothing is coerced; the field kinds say how) ---------
 
 
-def _structure_str(value: Any, _: Any) -> str:
-    if type(value) is not str:
-        raise _HookError(f"got {type(value).__name__}")
-    return value
+def _leaf_hook(decode: Callable[[Any], Any]) -> Callable[[Any, Any], Any]:
+    def structure(value: Any, _: Any) -> Any:
+        try:
+            return decode(value)
+        except ValueError as exc:
+            raise _HookError(str(exc)) from None
 
-
-def _structure_int(value: Any, _: Any) -> int:
-    if type(value) is not int:
-        raise _HookError(f"got {type(value).__name__}")
-    return value
-
-
-def _structure_float(value: Any, _: Any) -> float:
-    if type(value) is int:
-        return float(value)
-    if type(value) is not float:
-        raise _HookError(f"got {type(value).__name__}")
-    if value != value or value in (float("inf"), float("-inf")):
-        raise _HookError(f"{value!r} is not JSON")
-    return value
-
-
-def _structure_bool(value: Any, _: Any) -> bool:
-    if type(value) is not bool:
-        raise _HookError(f"got {type(value).__name__}")
-    return value
-
-
-def _structure_datetime(value: Any, _: Any) -> datetime:
-    try:
-        return parse_timestamp(value)
-    except ValueError as exc:
-        raise _HookError(str(exc)) from None
+    return structure
 
 
 def _is_homogeneous_tuple(tp: Any) -> bool:
@@ -142,7 +120,7 @@ def _dict_structure_factory(tp: Any, conv: cattrs.Converter) -> Callable[[Any, A
         if not isinstance(value, dict):
             raise _HookError(f"expected an object, got {type(value).__name__}")
         if value_hook is None:
-            copied: dict[str, Any] = json_value(value)
+            copied: dict[str, Any] = LEAVES[Any].decode(value)
             return copied
         out: dict[str, Any] = {}
         for key, item in value.items():
@@ -164,11 +142,9 @@ def _unstructure_json(value: Any) -> Any:
 
 def _build() -> cattrs.Converter:
     conv = cattrs.Converter(forbid_extra_keys=True, detailed_validation=True)
-    conv.register_structure_hook(str, _structure_str)
-    conv.register_structure_hook(int, _structure_int)
-    conv.register_structure_hook(float, _structure_float)
-    conv.register_structure_hook(bool, _structure_bool)
-    conv.register_structure_hook(datetime, _structure_datetime)
+    for tp, kind in LEAVES.items():
+        if tp is not Any:  # JSON values only occur in maps (see _dict_structure_factory)
+            conv.register_structure_hook(tp, _leaf_hook(kind.decode))
     conv.register_structure_hook_factory(_is_homogeneous_tuple, _tuple_structure_factory)
     conv.register_structure_hook_factory(_is_dict, _dict_structure_factory)
     conv.register_unstructure_hook(datetime, _unstructure_datetime)
@@ -198,7 +174,8 @@ def register_upgrade(kind: str, from_schema: int, fn: Upgrade) -> None:
     ``"schema"``) written with schema ``from_schema`` and returns them as
     schema ``from_schema + 1`` would have them. It must be pure: the same
     input always gives the same output. Decoding chains upgrades up to the
-    class's current schema.
+    class's current schema; ``fn`` runs in whichever thread decodes
+    (``from_dict``, ``from_json``, a verifier), so it must be thread-safe.
 
     Raises:
         ValueError: for an unknown kind, a schema that is not older than

@@ -1,4 +1,4 @@
-"""The nine message families and the lookups across them (reference §1.5).
+"""The nine message families and the lookups across them.
 
 Each family is the set of messages one pub/sub instance carries, as in the
 original's ``instance_to_module_map``. ``ex_esdb_events`` carries domain
@@ -13,34 +13,20 @@ from typing import Any, Final, TypeAlias
 
 import attrs
 
-from actors._result import Error, Ok
-from actors.messages import _instances
-from actors.messages._alerts import AlertAck, AlertEscalation, NotificationStatus, SystemAlert
-from actors.messages._audit import AccessLog, AdminAction, ComplianceEvent, DataChange
-from actors.messages._base import spec_for, spec_for_kind, spec_for_tag
-from actors.messages._diagnostics import (
-    DebugTrace,
-    ErrorAnalysis,
-    PerformanceAnalysis,
-    SystemState,
+from actors import Error, Ok
+from actors.messages import (
+    _alerts,
+    _audit,
+    _diagnostics,
+    _health,
+    _instances,
+    _lifecycle,
+    _logging,
+    _metrics,
+    _security,
+    _system,
 )
-from actors.messages._health import ClusterHealth, ComponentHealth, HealthCheck, NodeHealth
-from actors.messages._lifecycle import (
-    ClusterMembership,
-    NodeLifecycle,
-    ProcessLifecycle,
-    SupervisionEvent,
-)
-from actors.messages._logging import LogEntry, LogFilter, LogRotation, LogSummary
-from actors.messages._metrics import (
-    LatencyMetric,
-    MetricAlert,
-    PerformanceMetric,
-    ResourceUsage,
-    ThroughputMetric,
-)
-from actors.messages._security import AccessViolation, AuthEvent, SecurityAlert, SessionEvent
-from actors.messages._system import FeatureToggle, SystemConfig, SystemLifecycle
+from actors.messages._base import all_specs, spec_for, spec_for_kind, spec_for_tag
 from actors.messages._validation import validate
 
 __all__ = [
@@ -55,42 +41,42 @@ __all__ = [
 ]
 
 Message: TypeAlias = (
-    NodeHealth
-    | ClusterHealth
-    | ComponentHealth
-    | HealthCheck
-    | SystemConfig
-    | SystemLifecycle
-    | FeatureToggle
-    | PerformanceMetric
-    | ThroughputMetric
-    | LatencyMetric
-    | ResourceUsage
-    | MetricAlert
-    | SystemAlert
-    | AlertAck
-    | AlertEscalation
-    | NotificationStatus
-    | DataChange
-    | AdminAction
-    | AccessLog
-    | ComplianceEvent
-    | DebugTrace
-    | PerformanceAnalysis
-    | SystemState
-    | ErrorAnalysis
-    | NodeLifecycle
-    | ProcessLifecycle
-    | SupervisionEvent
-    | ClusterMembership
-    | LogEntry
-    | LogSummary
-    | LogFilter
-    | LogRotation
-    | AuthEvent
-    | AccessViolation
-    | SecurityAlert
-    | SessionEvent
+    _health.NodeHealth
+    | _health.ClusterHealth
+    | _health.ComponentHealth
+    | _health.HealthCheck
+    | _system.SystemConfig
+    | _system.SystemLifecycle
+    | _system.FeatureToggle
+    | _metrics.PerformanceMetric
+    | _metrics.ThroughputMetric
+    | _metrics.LatencyMetric
+    | _metrics.ResourceUsage
+    | _metrics.MetricAlert
+    | _alerts.SystemAlert
+    | _alerts.AlertAck
+    | _alerts.AlertEscalation
+    | _alerts.NotificationStatus
+    | _audit.DataChange
+    | _audit.AdminAction
+    | _audit.AccessLog
+    | _audit.ComplianceEvent
+    | _diagnostics.DebugTrace
+    | _diagnostics.PerformanceAnalysis
+    | _diagnostics.SystemState
+    | _diagnostics.ErrorAnalysis
+    | _lifecycle.NodeLifecycle
+    | _lifecycle.ProcessLifecycle
+    | _lifecycle.SupervisionEvent
+    | _lifecycle.ClusterMembership
+    | _logging.LogEntry
+    | _logging.LogSummary
+    | _logging.LogFilter
+    | _logging.LogRotation
+    | _security.AuthEvent
+    | _security.AccessViolation
+    | _security.SecurityAlert
+    | _security.SessionEvent
 )
 """Any of the 36 catalogue messages (for type hints)."""
 
@@ -133,74 +119,47 @@ class Family:
         return validate(message)
 
 
-def _family(
-    name: str, instance: str, structs: tuple[type[Any], ...], topics: tuple[str, ...]
-) -> Family:
-    tags: dict[type[Any], str] = {}
-    for cls in structs:
-        spec = spec_for(cls)
-        if spec is None or spec.instance != instance:
-            msg = f"{cls.__name__} is not a message of {instance}"
-            raise ValueError(msg)
-        tags[cls] = spec.tag
-    return Family(name, instance, structs, MappingProxyType(tags), topics)
+_TOPICS: Final = {
+    _instances.SYSTEM: ("config", "lifecycle", "features"),
+    _instances.LOGGING: ("application_logs", "system_logs", "error_logs", "audit_logs"),
+    _instances.HEALTH: ("cluster:health", "component_health"),
+    _instances.METRICS: ("performance", "throughput", "latency", "resource_usage"),
+    _instances.SECURITY: ("auth_events", "access_violations", "security_alerts", "session_events"),
+    _instances.AUDIT: ("data_changes", "admin_actions", "access_logs", "compliance"),
+    _instances.ALERTS: ("critical", "warnings", "notifications", "escalations"),
+    _instances.DIAGNOSTICS: (
+        "debug_traces",
+        "performance_analysis",
+        "system_state",
+        "error_analysis",
+    ),
+    _instances.LIFECYCLE: (
+        "node_lifecycle",
+        "process_lifecycle",
+        "supervision",
+        "cluster_membership",
+    ),
+}
+"""The topics the original documents for each instance that has a family."""
 
 
-_ALL: Final = (
-    _family(
-        "system",
-        _instances.SYSTEM,
-        (SystemConfig, SystemLifecycle, FeatureToggle),
-        ("config", "lifecycle", "features"),
-    ),
-    _family(
-        "logging",
-        _instances.LOGGING,
-        (LogEntry, LogSummary, LogFilter, LogRotation),
-        ("application_logs", "system_logs", "error_logs", "audit_logs"),
-    ),
-    _family(
-        "health",
-        _instances.HEALTH,
-        (NodeHealth, ClusterHealth, ComponentHealth, HealthCheck),
-        ("cluster:health", "component_health"),
-    ),
-    _family(
-        "metrics",
-        _instances.METRICS,
-        (PerformanceMetric, ThroughputMetric, LatencyMetric, ResourceUsage, MetricAlert),
-        ("performance", "throughput", "latency", "resource_usage"),
-    ),
-    _family(
-        "security",
-        _instances.SECURITY,
-        (AuthEvent, AccessViolation, SecurityAlert, SessionEvent),
-        ("auth_events", "access_violations", "security_alerts", "session_events"),
-    ),
-    _family(
-        "audit",
-        _instances.AUDIT,
-        (DataChange, AdminAction, AccessLog, ComplianceEvent),
-        ("data_changes", "admin_actions", "access_logs", "compliance"),
-    ),
-    _family(
-        "alerts",
-        _instances.ALERTS,
-        (SystemAlert, AlertAck, AlertEscalation, NotificationStatus),
-        ("critical", "warnings", "notifications", "escalations"),
-    ),
-    _family(
-        "diagnostics",
-        _instances.DIAGNOSTICS,
-        (DebugTrace, PerformanceAnalysis, SystemState, ErrorAnalysis),
-        ("debug_traces", "performance_analysis", "system_state", "error_analysis"),
-    ),
-    _family(
-        "lifecycle",
-        _instances.LIFECYCLE,
-        (NodeLifecycle, ProcessLifecycle, SupervisionEvent, ClusterMembership),
-        ("node_lifecycle", "process_lifecycle", "supervision", "cluster_membership"),
-    ),
+def _family(instance: str, topics: tuple[str, ...]) -> Family:
+    """The family of ``instance``: its registered classes, in registration order."""
+    specs = [spec for spec in all_specs() if spec.instance == instance]
+    return Family(
+        name=instance.removeprefix("ex_esdb_"),
+        instance=instance,
+        structs=tuple(spec.cls for spec in specs),
+        tags=MappingProxyType({spec.cls: spec.tag for spec in specs}),
+        topics=topics,
+    )
+
+
+# In the instances' start order, as in the original's instance_to_module_map.
+_ALL: Final = tuple(
+    _family(instance, _TOPICS[instance])
+    for instance in _instances.ALL_INSTANCES
+    if instance in _TOPICS
 )
 
 FAMILIES: Final[Mapping[str, Family]] = MappingProxyType({f.instance: f for f in _ALL})

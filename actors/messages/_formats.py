@@ -19,6 +19,7 @@ from typing import Any, Final
 from actors.messages._errors import MessageFormatError
 
 __all__ = [
+    "MAX_DEPTH",
     "canonical_json",
     "format_timestamp",
     "is_utc",
@@ -26,7 +27,14 @@ __all__ = [
     "loads_strict",
     "parse_timestamp",
     "parse_wire_timestamp",
+    "to_milliseconds",
 ]
+
+MAX_DEPTH: Final = 100
+"""How deeply JSON values may nest (lists and maps inside each other).
+
+Deeper values, and values that contain themselves, are refused with a
+:class:`MessageFormatError` rather than exhausting Python's stack."""
 
 _ZERO: Final = timedelta(0)
 _WIRE_TIMESTAMP: Final = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z", re.ASCII)
@@ -35,6 +43,11 @@ _WIRE_TIMESTAMP: Final = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}
 def is_utc(value: datetime) -> bool:
     """Whether ``value`` is timezone-aware with a zero UTC offset."""
     return value.tzinfo is not None and value.utcoffset() == _ZERO
+
+
+def to_milliseconds(value: datetime) -> datetime:
+    """``value`` without its sub-millisecond digits (the catalogue's precision)."""
+    return value.replace(microsecond=value.microsecond // 1000 * 1000)
 
 
 def format_timestamp(value: datetime) -> str:
@@ -106,9 +119,15 @@ def json_value(
             replacement or raises :class:`MessageFormatError`.
 
     Raises:
-        MessageFormatError: for non-finite floats, non-string dict keys and
-            values of other types (when ``convert`` is not given).
+        MessageFormatError: for non-finite floats, non-string dict keys,
+            values nested deeper than :data:`MAX_DEPTH` (or containing
+            themselves) and values of other types (when ``convert`` is not
+            given).
     """
+    return _json(value, path, convert, 0)
+
+
+def _json(value: Any, path: str, convert: Callable[[Any], Any] | None, depth: int) -> Any:
     cls = type(value)
     if value is None or cls is str or cls is bool or cls is int:
         return value
@@ -116,22 +135,24 @@ def json_value(
         if not math.isfinite(value):
             raise _bad(path, f"non-finite float {value!r} is not JSON")
         return value
+    if depth >= MAX_DEPTH and (isinstance(value, Mapping) or cls is list or cls is tuple):
+        raise _bad(path, f"nested deeper than {MAX_DEPTH} levels (or contains itself)")
     if isinstance(value, Mapping):
         out: dict[str, Any] = {}
         for key, item in value.items():
             if type(key) is not str:
                 raise _bad(path, f"dict key {key!r} is not a str")
-            out[key] = json_value(item, f"{path}.{key}", convert)
+            out[key] = _json(item, f"{path}.{key}", convert, depth + 1)
         return out
     if cls is list or cls is tuple:
-        return [json_value(item, f"{path}[{i}]", convert) for i, item in enumerate(value)]
+        return [_json(item, f"{path}[{i}]", convert, depth + 1) for i, item in enumerate(value)]
     if isinstance(value, datetime):
         try:
             return format_timestamp(value)
         except ValueError as exc:
             raise _bad(path, str(exc)) from None
     if isinstance(value, (str, int, float)):  # subclasses: enums, numpy-free ints...
-        return json_value(_plain(value), path, convert)
+        return _json(_plain(value), path, convert, depth)
     if convert is not None:
         return convert(value)
     raise _bad(path, f"{cls.__name__} is not a JSON value")

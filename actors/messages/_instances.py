@@ -1,4 +1,4 @@
-"""Names of the ten pub/sub instances (reference §1.1), as plain strings.
+"""Names of the ten pub/sub instances, as plain strings (all public).
 
 Each message family broadcasts on exactly one of these. ``ex_esdb_events``
 carries domain events and has no message family, as in the original's
@@ -9,20 +9,6 @@ the values will not change.)
 from __future__ import annotations
 
 from typing import Final
-
-__all__ = [
-    "ALERTS",
-    "ALL_INSTANCES",
-    "AUDIT",
-    "DIAGNOSTICS",
-    "EVENTS",
-    "HEALTH",
-    "LIFECYCLE",
-    "LOGGING",
-    "METRICS",
-    "SECURITY",
-    "SYSTEM",
-]
 
 EVENTS: Final = "ex_esdb_events"
 SYSTEM: Final = "ex_esdb_system"

@@ -1,24 +1,25 @@
-"""Metrics messages (``ex_esdb_metrics``, reference §2.4).
+"""Metrics messages (``ex_esdb_metrics``): measurements, throughput, latency, resources.
 
-Performance figures, throughput, latency percentiles, resource use and
-threshold alerts. Numbers are floats (ints given to float fields are stored
-as floats) except counts, which are ints.
+Numbers are floats (ints given to float fields are stored as floats) except
+counts, which are ints.
 """
 
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping
 from datetime import datetime
-from typing import TYPE_CHECKING, Any, ClassVar
+from typing import Any
 
 import attrs
 
 from actors.messages import _instances
-from actors.messages._base import as_float, catalogue, copy_map, resolve_system, stamp
-
-if TYPE_CHECKING:
-    from actors._system import ActorSystem
+from actors.messages._base import Catalogued, Filling, filled, message, one_of
+from actors.messages._vocabulary import (
+    METRIC_SEVERITIES,
+    PERCENTILES,
+    RESOURCE_TYPES,
+    THRESHOLD_TYPES,
+)
 
 __all__ = [
     "LatencyMetric",
@@ -26,18 +27,18 @@ __all__ = [
     "PerformanceMetric",
     "ResourceUsage",
     "ThroughputMetric",
-    "latency_metric",
-    "metric_alert",
-    "performance_metric",
-    "resource_usage",
-    "throughput_metric",
 ]
 
 
-@catalogue(required=("metric_name", "value", "unit", "node"))
-@attrs.frozen(kw_only=True)
-class PerformanceMetric:
-    """One measured value.
+@message(
+    "performance_metric",
+    _instances.METRICS,
+    tag="performance_metric",
+    args="metric_name value unit",
+    required="metric_name value unit node",
+)
+class PerformanceMetric(Catalogued):
+    """One measurement of anything, with its unit and free-form tags.
 
     Attributes:
         metric_name: what was measured (``"persistence_operation"``).
@@ -49,13 +50,8 @@ class PerformanceMetric:
         timestamp: when (UTC, milliseconds).
     """
 
-    KIND: ClassVar[str] = "performance_metric"
-    TAG: ClassVar[str] = "performance_metric"
-    SCHEMA: ClassVar[int] = 1
-    INSTANCE: ClassVar[str] = _instances.METRICS
-
     metric_name: str
-    value: float = attrs.field(converter=as_float)
+    value: float
     unit: str
     node: str
     component: str | None = None
@@ -63,40 +59,65 @@ class PerformanceMetric:
     timestamp: datetime
 
 
-@catalogue(required=("operation", "count", "duration_ms", "rate_per_sec", "node"))
-@attrs.frozen(kw_only=True)
-class ThroughputMetric:
-    """How many operations ran in a time span.
+def _rate(made: Filling) -> float | None:
+    """``count / (duration_ms / 1000)``; the original divided by zero."""
+    count, duration_ms = made.values.get("count"), made.values.get("duration_ms")
+    if isinstance(duration_ms, bool) or not isinstance(duration_ms, (int, float)):
+        msg = f"throughput_metric needs a number for duration_ms, got {duration_ms!r}"
+        raise TypeError(msg)
+    if not (duration_ms > 0 and math.isfinite(duration_ms)):
+        operation = made.values.get("operation")
+        msg = (
+            f"throughput_metric needs duration_ms > 0 to compute a rate, got {duration_ms!r} "
+            f"(for {count!r} {operation!r} operations)"
+        )
+        raise ValueError(msg)
+    if isinstance(count, bool) or not isinstance(count, int):
+        return None  # the validator names the wrong count
+    return count / (duration_ms / 1000.0)
+
+
+@message(
+    "throughput_metric",
+    _instances.METRICS,
+    tag="throughput_metric",
+    args="operation count duration_ms",
+    required="operation count duration_ms rate_per_sec node",
+)
+class ThroughputMetric(Catalogued):
+    """How many operations ran over how long, and the rate that makes per second.
 
     Attributes:
         operation: which operation (``"event_emission"``).
         count: how many.
         duration_ms: over how long.
-        rate_per_sec: ``count / (duration_ms / 1000)``.
+        rate_per_sec: ``count / (duration_ms / 1000)`` (a factory computes it
+            and refuses a ``duration_ms`` that is not a positive number).
         node: where.
         timestamp: when (UTC, milliseconds).
     """
 
-    KIND: ClassVar[str] = "throughput_metric"
-    TAG: ClassVar[str] = "throughput_metric"
-    SCHEMA: ClassVar[int] = 1
-    INSTANCE: ClassVar[str] = _instances.METRICS
-
     operation: str
     count: int
-    duration_ms: float = attrs.field(converter=as_float)
-    rate_per_sec: float = attrs.field(converter=as_float)
+    duration_ms: float
+    rate_per_sec: float = attrs.field(metadata=filled(_rate))
     node: str
     timestamp: datetime
 
 
-@catalogue(required=("operation", "latency_ms", "percentile", "sample_count", "node"))
-@attrs.frozen(kw_only=True)
-class LatencyMetric:
-    """A latency percentile over a number of samples.
+@message(
+    "latency_metric",
+    _instances.METRICS,
+    tag="latency_metric",
+    args="operation latency_ms percentile sample_count",
+    required="operation latency_ms percentile sample_count node",
+)
+class LatencyMetric(Catalogued):
+    """One percentile (or the mean, minimum or maximum) of an operation's latency
+    measured over ``sample_count`` calls.
 
     Attributes:
-        operation: which operation.
+        operation: the operation timed.
         latency_ms: the latency.
         percentile: ``"p50"``, ``"p95"``, ``"p99"``, ``"max"``, ``"min"`` or ``"avg"``.
         sample_count: over how many samples.
@@ -104,62 +125,53 @@ class LatencyMetric:
         timestamp: when (UTC, milliseconds).
     """
 
-    KIND: ClassVar[str] = "latency_metric"
-    TAG: ClassVar[str] = "latency_metric"
-    SCHEMA: ClassVar[int] = 1
-    INSTANCE: ClassVar[str] = _instances.METRICS
-
     operation: str
-    latency_ms: float = attrs.field(converter=as_float)
-    percentile: str
+    latency_ms: float
+    percentile: str = attrs.field(metadata=one_of(*PERCENTILES))
     sample_count: int
     node: str
     timestamp: datetime
 
 
-@catalogue(required=("resource_type", "usage_percent", "total_available", "current_used", "node"))
-@attrs.frozen(kw_only=True)
-class ResourceUsage:
-    """How much of a resource is in use.
+@message(
+    "resource_usage",
+    _instances.METRICS,
+    tag="resource_usage",
+    args="resource_type usage_percent total_available current_used",
+    required="resource_type usage_percent total_available current_used node",
+)
+class ResourceUsage(Catalogued):
+    """How much of a machine resource is used, of how much there is.
 
     Attributes:
         resource_type: ``"cpu"``, ``"memory"``, ``"disk"`` or ``"network"``.
         usage_percent: the share in use, in percent.
         total_available: the total (in the resource's unit).
         current_used: the amount in use.
-        node: where.
+        node: the node whose resource it is.
         timestamp: when (UTC, milliseconds).
     """
 
-    KIND: ClassVar[str] = "resource_usage"
-    TAG: ClassVar[str] = "resource_usage"
-    SCHEMA: ClassVar[int] = 1
-    INSTANCE: ClassVar[str] = _instances.METRICS
-
-    resource_type: str
-    usage_percent: float = attrs.field(converter=as_float)
-    total_available: float = attrs.field(converter=as_float)
-    current_used: float = attrs.field(converter=as_float)
+    resource_type: str = attrs.field(metadata=one_of(*RESOURCE_TYPES))
+    usage_percent: float
+    total_available: float
+    current_used: float
     node: str
     timestamp: datetime
 
 
-@catalogue(
-    required=(
-        "metric_name",
-        "current_value",
-        "threshold_value",
-        "threshold_type",
-        "severity",
-        "node",
-    )
+@message(
+    "metric_alert",
+    _instances.METRICS,
+    tag="metric_alert",
+    args="metric_name current_value threshold_value threshold_type severity",
+    required="metric_name current_value threshold_value threshold_type severity node",
 )
-@attrs.frozen(kw_only=True)
-class MetricAlert:
-    """A metric crossed a threshold.
+class MetricAlert(Catalogued):
+    """A metric went past its threshold, above a maximum or below a minimum.
 
     Attributes:
-        metric_name: which metric.
+        metric_name: the metric that crossed its threshold.
         current_value: its value now.
         threshold_value: the threshold.
         threshold_type: ``"min"`` or ``"max"``.
@@ -168,142 +180,10 @@ class MetricAlert:
         timestamp: when (UTC, milliseconds).
     """
 
-    KIND: ClassVar[str] = "metric_alert"
-    TAG: ClassVar[str] = "metric_alert"
-    SCHEMA: ClassVar[int] = 1
-    INSTANCE: ClassVar[str] = _instances.METRICS
-
     metric_name: str
-    current_value: float = attrs.field(converter=as_float)
-    threshold_value: float = attrs.field(converter=as_float)
-    threshold_type: str
-    severity: str
+    current_value: float
+    threshold_value: float
+    threshold_type: str = attrs.field(metadata=one_of(*THRESHOLD_TYPES))
+    severity: str = attrs.field(metadata=one_of(*METRIC_SEVERITIES))
     node: str
     timestamp: datetime
-
-
-def performance_metric(
-    metric_name: str,
-    value: float,
-    unit: str,
-    *,
-    component: str | None = None,
-    tags: Mapping[str, Any] | None = None,
-    node: str | None = None,
-    timestamp: datetime | None = None,
-    system: ActorSystem | None = None,
-) -> PerformanceMetric:
-    """A :class:`PerformanceMetric` stamped now (no component, ``tags`` ``{}``)."""
-    system = resolve_system(system)
-    return PerformanceMetric(
-        metric_name=metric_name,
-        value=value,
-        unit=unit,
-        node=system.node if node is None else node,
-        component=component,
-        tags=copy_map(tags),
-        timestamp=stamp(system, timestamp),
-    )
-
-
-def throughput_metric(
-    operation: str,
-    count: int,
-    duration_ms: float,
-    *,
-    node: str | None = None,
-    timestamp: datetime | None = None,
-    system: ActorSystem | None = None,
-) -> ThroughputMetric:
-    """A :class:`ThroughputMetric` with ``rate_per_sec = count / (duration_ms / 1000)``.
-
-    Raises:
-        ValueError: if ``duration_ms`` is not a positive finite number (the
-            original divided by zero).
-    """
-    if isinstance(duration_ms, bool) or not isinstance(duration_ms, (int, float)):
-        msg = f"throughput_metric needs a number for duration_ms, got {duration_ms!r}"
-        raise TypeError(msg)
-    if not (duration_ms > 0 and math.isfinite(duration_ms)):
-        msg = (
-            f"throughput_metric needs duration_ms > 0 to compute a rate, got {duration_ms!r} "
-            f"(for {count!r} {operation!r} operations)"
-        )
-        raise ValueError(msg)
-    system = resolve_system(system)
-    return ThroughputMetric(
-        operation=operation,
-        count=count,
-        duration_ms=duration_ms,
-        rate_per_sec=count / (duration_ms / 1000.0),
-        node=system.node if node is None else node,
-        timestamp=stamp(system, timestamp),
-    )
-
-
-def latency_metric(
-    operation: str,
-    latency_ms: float,
-    percentile: str,
-    sample_count: int,
-    *,
-    node: str | None = None,
-    timestamp: datetime | None = None,
-    system: ActorSystem | None = None,
-) -> LatencyMetric:
-    """A :class:`LatencyMetric` stamped now."""
-    system = resolve_system(system)
-    return LatencyMetric(
-        operation=operation,
-        latency_ms=latency_ms,
-        percentile=percentile,
-        sample_count=sample_count,
-        node=system.node if node is None else node,
-        timestamp=stamp(system, timestamp),
-    )
-
-
-def resource_usage(
-    resource_type: str,
-    usage_percent: float,
-    total_available: float,
-    current_used: float,
-    *,
-    node: str | None = None,
-    timestamp: datetime | None = None,
-    system: ActorSystem | None = None,
-) -> ResourceUsage:
-    """A :class:`ResourceUsage` stamped now."""
-    system = resolve_system(system)
-    return ResourceUsage(
-        resource_type=resource_type,
-        usage_percent=usage_percent,
-        total_available=total_available,
-        current_used=current_used,
-        node=system.node if node is None else node,
-        timestamp=stamp(system, timestamp),
-    )
-
-
-def metric_alert(
-    metric_name: str,
-    current_value: float,
-    threshold_value: float,
-    threshold_type: str,
-    severity: str,
-    *,
-    node: str | None = None,
-    timestamp: datetime | None = None,
-    system: ActorSystem | None = None,
-) -> MetricAlert:
-    """A :class:`MetricAlert` stamped now."""
-    system = resolve_system(system)
-    return MetricAlert(
-        metric_name=metric_name,
-        current_value=current_value,
-        threshold_value=threshold_value,
-        threshold_type=threshold_type,
-        severity=severity,
-        node=system.node if node is None else node,
-        timestamp=stamp(system, timestamp),
-    )

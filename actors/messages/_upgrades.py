@@ -11,8 +11,8 @@
     not exist and stay ``None``.
 
 ``system_alert`` 1 -> 2
-    Schema 1 is the quick reference's alert (``alert_type``, ``severity``,
-    ``message``, ``context``, ``timestamp``); schema 2 is the gater's
+    Schema 1 is the alert of ExESDB's PubSub documentation (``alert_type``,
+    ``severity``, ``message``, ``context``, ``timestamp``); schema 2 is the gater's
     (``alert_id``, ``severity``, ``category``, ``title``, ``description``,
     ``source``, ``node``, ``metadata``, ``requires_ack``, ``timestamp``).
     ``alert_type`` becomes ``title`` and is kept as ``metadata["alert_type"]``
@@ -34,9 +34,9 @@ import hashlib
 import json
 from typing import Any, Final
 
-from actors.messages._alerts import ACK_SEVERITIES
 from actors.messages._codec import register_upgrade
 from actors.messages._formats import canonical_json
+from actors.messages._vocabulary import ACK_SEVERITIES
 
 __all__ = ["UNKNOWN_NODE", "process_lifecycle_1_to_2", "system_alert_1_to_2"]
 
@@ -78,7 +78,7 @@ def process_lifecycle_1_to_2(fields: dict[str, Any]) -> dict[str, Any]:
 
 
 def system_alert_1_to_2(fields: dict[str, Any]) -> dict[str, Any]:
-    """The quick reference's alert fields as the gater's ``SystemAlert``."""
+    """The documented schema-1 alert fields as the gater's ``SystemAlert``."""
     _refuse_unknown(fields, _SYSTEM_ALERT_1, "system_alert schema 1")
     alert_type = fields["alert_type"]
     severity = fields["severity"]

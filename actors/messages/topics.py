@@ -1,4 +1,4 @@
-"""Topic names for stores and the cluster (reference §2.12, ``ExESDBGater.Topics``).
+"""Topic names for stores and the cluster (the original's ``ExESDBGater.Topics``).
 
 Topics are exact strings ``"<scope>:<sub>"``: ``"<store_id>:health"`` for a
 store, ``"cluster:health"`` for the cluster::
@@ -15,9 +15,10 @@ atom, so ``"a:b"`` made topics that parse back as store ``"a"``).
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any, Final
 
-from actors._result import Error
+from actors import Error
 
 __all__ = [
     "CLUSTER_SUB_TOPICS",
@@ -97,74 +98,38 @@ def cluster_topic(sub: str) -> str:
     return f"cluster:{_check_sub(sub)}"
 
 
-def store_health(store_id: str) -> str:
-    """``"<store_id>:health"``."""
-    return store_topic(store_id, "health")
+def _for_stores(sub: str) -> Callable[[str], str]:
+    def topic(store_id: str) -> str:
+        return store_topic(store_id, sub)
+
+    topic.__name__ = topic.__qualname__ = f"store_{sub}"
+    topic.__doc__ = f'``"<store_id>:{sub}"`` (see :func:`store_topic`).'
+    return topic
 
 
-def store_lifecycle(store_id: str) -> str:
-    """``"<store_id>:lifecycle"``."""
-    return store_topic(store_id, "lifecycle")
+def _for_cluster(sub: str) -> Callable[[], str]:
+    def topic() -> str:
+        return cluster_topic(sub)
+
+    topic.__name__ = topic.__qualname__ = f"cluster_{sub}"
+    topic.__doc__ = f'``"cluster:{sub}"``.'
+    return topic
 
 
-def store_streams(store_id: str) -> str:
-    """``"<store_id>:streams"``."""
-    return store_topic(store_id, "streams")
-
-
-def store_replicas(store_id: str) -> str:
-    """``"<store_id>:replicas"``."""
-    return store_topic(store_id, "replicas")
-
-
-def store_events(store_id: str) -> str:
-    """``"<store_id>:events"``."""
-    return store_topic(store_id, "events")
-
-
-def store_alerts(store_id: str) -> str:
-    """``"<store_id>:alerts"``."""
-    return store_topic(store_id, "alerts")
-
-
-def store_performance(store_id: str) -> str:
-    """``"<store_id>:performance"``."""
-    return store_topic(store_id, "performance")
-
-
-def store_subscriptions(store_id: str) -> str:
-    """``"<store_id>:subscriptions"``."""
-    return store_topic(store_id, "subscriptions")
-
-
-def cluster_health() -> str:
-    """``"cluster:health"``."""
-    return cluster_topic("health")
-
-
-def cluster_topology() -> str:
-    """``"cluster:topology"``."""
-    return cluster_topic("topology")
-
-
-def cluster_leader() -> str:
-    """``"cluster:leader"``."""
-    return cluster_topic("leader")
-
-
-def cluster_discovery() -> str:
-    """``"cluster:discovery"``."""
-    return cluster_topic("discovery")
-
-
-def cluster_alerts() -> str:
-    """``"cluster:alerts"``."""
-    return cluster_topic("alerts")
-
-
-def cluster_performance() -> str:
-    """``"cluster:performance"``."""
-    return cluster_topic("performance")
+store_health: Final = _for_stores("health")
+store_lifecycle: Final = _for_stores("lifecycle")
+store_streams: Final = _for_stores("streams")
+store_replicas: Final = _for_stores("replicas")
+store_events: Final = _for_stores("events")
+store_alerts: Final = _for_stores("alerts")
+store_performance: Final = _for_stores("performance")
+store_subscriptions: Final = _for_stores("subscriptions")
+cluster_health: Final = _for_cluster("health")
+cluster_topology: Final = _for_cluster("topology")
+cluster_leader: Final = _for_cluster("leader")
+cluster_discovery: Final = _for_cluster("discovery")
+cluster_alerts: Final = _for_cluster("alerts")
+cluster_performance: Final = _for_cluster("performance")
 
 
 def store_sub_topics() -> tuple[str, ...]:

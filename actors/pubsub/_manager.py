@@ -160,7 +160,8 @@ class PubSubManager:
             security = self._instances.get(instances.SECURITY)
             if security is None or security.stopped:
                 return
-            violation = messages.access_violation(
+            violation = messages.new(
+                messages.AccessViolation,
                 "invalid_token",
                 f"{name}:{topic}",
                 "accept_external",

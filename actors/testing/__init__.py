@@ -9,5 +9,14 @@ from __future__ import annotations
 from actors.testing._leaks import ThreadWatch
 from actors.testing._match import ANY, matches
 from actors.testing._probe import Probe, assert_receive, refute_receive
+from actors.testing._settle import settle
 
-__all__ = ["ANY", "Probe", "ThreadWatch", "assert_receive", "matches", "refute_receive"]
+__all__ = [
+    "ANY",
+    "Probe",
+    "ThreadWatch",
+    "assert_receive",
+    "matches",
+    "refute_receive",
+    "settle",
+]

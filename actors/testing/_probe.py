@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import itertools
 import threading
-import time
 from collections import deque
 from typing import TYPE_CHECKING, Any
 
 from actors._api import resolve
 from actors._blocking import waiting
+from actors._clock import real_monotonic
 from actors._current import resolve_system
 from actors._process import MonitorRef, Process
 from actors._reasons import KILLED, NOPROC
@@ -166,7 +166,7 @@ class Probe(Process):
         if not timeout >= 0:
             msg = f"timeout must be a non-negative number of seconds, got {timeout!r}"
             raise ValueError(msg)
-        deadline = time.monotonic() + timeout
+        deadline = real_monotonic() + timeout
         checked = 0
         with self._cond:
             while True:
@@ -178,7 +178,7 @@ class Probe(Process):
                             del messages[index]
                         return True, message
                 checked = len(messages)
-                remaining = deadline - time.monotonic()
+                remaining = deadline - real_monotonic()
                 if remaining <= 0:
                     return False, None
                 with waiting():

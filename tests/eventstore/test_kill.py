@@ -15,6 +15,7 @@ import sqlite3
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -52,7 +53,7 @@ def test_sigkill_loses_no_acknowledged_append(tmp_path: Path, actor_system: acto
         stderr=subprocess.PIPE,
         text=True,
     )
-    acknowledged = []
+    acknowledged: list[Any] = []
     try:
         assert proc.stdout is not None
         assert {"ready": True} == json.loads(proc.stdout.readline())
@@ -72,7 +73,7 @@ def test_sigkill_loses_no_acknowledged_append(tmp_path: Path, actor_system: acto
     with sqlite3.connect(path) as conn:
         assert ("ok",) == conn.execute("PRAGMA integrity_check").fetchone()
     with EventStore.open(path, system=actor_system) as store:
-        everything = []
+        everything: list[Any] = []
         position = 0
         while True:
             page = store.read_all(position, 1000)

@@ -403,7 +403,7 @@ def test_a_group_on_all(store: EventStore, probe: Probe):
             "buffer_size",
         ),
         (
-            lambda st, p: es.ack("not a subscription", None, "x"),
+            lambda st, p: es.ack("not a subscription", None, "x"),  # type: ignore[arg-type]
             TypeError,
             "PersistentSubscription",
         ),

@@ -114,7 +114,7 @@ def test_soft_and_hard_delete(store: EventStore):
 
 
 def test_messages_are_stored_and_come_back_as_their_classes(store: EventStore):
-    health = messages.node_health("a@cluster", "healthy", {"disk": "pass"})
+    health = messages.new(messages.NodeHealth, "a@cluster", "healthy", {"disk": "pass"})
 
     store.append("health", EventData("NodeHealth", health, metadata={"wrapped": [health]}))
 
@@ -299,11 +299,11 @@ def test_bad_input_gets_a_clear_error_and_never_corrupts(store: EventStore, call
 
 def test_eventdata_checks_its_own_fields():
     with pytest.raises(TypeError, match=r"EventData\.type must be a str"):
-        EventData(7, {})  # type: ignore[arg-type]
+        EventData(7, {})
     with pytest.raises(ValueError, match="must not be empty"):
         EventData("", {})
     with pytest.raises(TypeError, match=r"EventData\.id"):
-        EventData("T", {}, id=12)  # type: ignore[arg-type]
+        EventData("T", {}, id=12)
     assert EventData("T", {}).id != EventData("T", {}).id
 
 

@@ -33,7 +33,7 @@ def store(
 
 def receive_events(probe: Probe, n: int, timeout: float = 5.0) -> list[Any]:
     """The next ``n`` events (other messages are skipped and discarded)."""
-    got = []
+    got: list[Any] = []
     while len(got) < n:
         message = probe.expect(("on_event", ANY), timeout)
         got.append(message[1])
@@ -117,7 +117,7 @@ def test_catch_up_with_racing_writers_has_no_gap_and_no_duplicate(
             t.join()
         total = store.read_stream("race", -1, 1, backwards=True).last_version + 1
 
-        received = []
+        received: list[Any] = []
         caught_up = 0
         while len(received) < total:
             message = probe.receive(timeout=10)
@@ -217,7 +217,9 @@ def test_a_soft_delete_while_subscribed_keeps_the_subscription(store: EventStore
     store.append("s", batch(1, start=5))
 
     assert [(2, 5)] == [(e.version, e.data["n"]) for e in receive_events(probe, 1)]
-    assert process_of(sub).alive
+    proc = process_of(sub)
+    assert proc is not None
+    assert proc.alive
 
 
 def test_the_subscription_ends_with_its_subscriber(
@@ -332,7 +334,7 @@ def test_a_slow_subscriber_is_fed_at_its_pace_with_a_bounded_mailbox(
     while stats.throttled == 0:
         stats = actors.call(sub, ("statistics",))
 
-    assert mailbox_depth(process_of(slow)) <= limit
+    assert mailbox_depth(process_of(slow)) <= limit  # type: ignore[arg-type]
     assert stats.buffered <= 50
     assert stats.delivered < total
     release.set()
@@ -344,7 +346,7 @@ def test_a_slow_subscriber_is_fed_at_its_pace_with_a_bounded_mailbox(
     [
         (lambda st, p: es.subscribe_to(st, "s"), TypeError, "give a subscriber"),
         (lambda st, p: es.subscribe_to(st, "s", "nobody"), ValueError, "not a running actor"),
-        (lambda st, p: es.subscribe_to(st, 5, p), TypeError, "stream name"),
+        (lambda st, p: es.subscribe_to(st, 5, p), TypeError, "stream name"),  # type: ignore[arg-type]
         (
             lambda st, p: es.subscribe_to(st, "s", p, filter=EventFilter(event_types="x")),
             ValueError,
@@ -357,7 +359,7 @@ def test_a_slow_subscriber_is_fed_at_its_pace_with_a_bounded_mailbox(
             "page_size",
         ),
         (lambda st, p: es.subscribe_to(st, "s", p, mailbox_limit=0), ValueError, "mailbox_limit"),
-        (lambda st, p: es.subscribe_to(42, "s", p), TypeError, "EventStore handle"),
+        (lambda st, p: es.subscribe_to(42, "s", p), TypeError, "EventStore handle"),  # type: ignore[arg-type]
         (lambda st, p: es.subscribe_to("no-such-store", "s", p), es.StoreClosed, "not running"),
     ],
 )

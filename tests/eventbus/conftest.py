@@ -1,0 +1,56 @@
+"""Fixtures of the EventBus tests.
+
+``backend_factory`` makes fresh stores of each backend kind; the contract
+suite runs against every one of its params, so a PostgreSQL backend is one
+more param here and nothing else.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+
+from actors.eventbus import EventBus, EventBusBackend, SqliteBackend
+from actors.testing import Probe
+
+
+@pytest.fixture(params=["sqlite-file", "sqlite-memory"])
+def backend_factory(
+    request: pytest.FixtureRequest, tmp_path: Path
+) -> Iterator[Callable[[], EventBusBackend]]:
+    made: list[EventBusBackend] = []
+
+    def make() -> EventBusBackend:
+        if request.param == "sqlite-file":
+            backend: EventBusBackend = SqliteBackend(tmp_path / f"bus-{len(made)}.db")
+        else:
+            backend = SqliteBackend(":memory:")
+        made.append(backend)
+        return backend
+
+    yield make
+    for backend in made:
+        backend.close()
+
+
+@pytest.fixture
+def backend(backend_factory: Callable[[], EventBusBackend]) -> EventBusBackend:
+    return backend_factory()
+
+
+@pytest.fixture
+def bus(actor_system, tmp_path: Path) -> Iterator[EventBus]:
+    """A bus on a fresh SQLite file in ``actor_system`` (stopped afterwards)."""
+    handle = EventBus.start(tmp_path / "bus.db", system=actor_system)
+    yield handle
+    handle.stop()
+
+
+@pytest.fixture
+def downs(bus: EventBus, actor_system) -> Iterator[Probe]:
+    """A probe that receives every ListenerDown report as ``("down", report)``."""
+    with Probe(actor_system) as probe:
+        bus.on_listener_down(lambda report: probe.deliver(("down", report)))
+        yield probe
