@@ -32,6 +32,13 @@ Version 1, the tables (text columns that are sorted or compared use the
 * ``instances``: every open backend (a store process or a tool) with a
   heartbeat in server time; consumers and claims name their instance, so
   a dead process's registrations stop counting.
+
+Version 2, the EventBus's tables (``actors.eventbus`` on PostgreSQL):
+``eventbus_topics`` (in registration order), ``eventbus_events`` (an
+unprocessed event: its id as text with ``id_is_int``, so ``1`` and ``"1"``
+stay two ids; its codec JSON; how many subscribers are still ``pending``)
+and ``eventbus_deliveries`` (one row per subscriber of an event, its status
+``NULL``, ``'completed'`` or ``'skipped'``).
 """
 
 from __future__ import annotations
@@ -132,8 +139,34 @@ CREATE TABLE {s}.instances (
 );
 """
 
+_V2: Final = """
+CREATE TABLE {s}.eventbus_topics (
+    topic text COLLATE "C" PRIMARY KEY,
+    seq bigint GENERATED ALWAYS AS IDENTITY UNIQUE,
+    registered_at double precision NOT NULL
+);
+CREATE TABLE {s}.eventbus_events (
+    seq bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    topic text COLLATE "C" NOT NULL,
+    event_id text COLLATE "C" NOT NULL,
+    id_is_int boolean NOT NULL,
+    body text NOT NULL,
+    stored_at double precision NOT NULL,
+    pending integer NOT NULL CHECK (pending > 0),
+    UNIQUE (topic, event_id, id_is_int)
+);
+CREATE TABLE {s}.eventbus_deliveries (
+    event_seq bigint NOT NULL,
+    position integer NOT NULL,
+    subscriber text COLLATE "C" NOT NULL,
+    status text CHECK (status IN ('completed', 'skipped')),
+    PRIMARY KEY (event_seq, subscriber)
+);
+"""
+
 MIGRATIONS: Final[tuple[tuple[int, str, str], ...]] = (
     (1, "event store: streams, $all, persistent subscription groups, instances", _V1),
+    (2, "EventBus: topics, unprocessed events and their watchers", _V2),
 )
 """``(version, description, SQL)`` in order; ``{s}`` is the quoted schema."""
 

@@ -28,6 +28,7 @@ from actors.eventstore import (
     WrongExpectedVersion,
 )
 from actors.eventstore._pg_listen import parse_payload
+from actors.eventstore._pg_schema import SCHEMA_VERSION
 from actors.eventstore._pg_url import mask_url, parse_postgres_url
 from actors.eventstore._postgres import PostgresBackend
 from actors.testing import ANY, Probe
@@ -128,7 +129,7 @@ def test_a_newer_schema_is_refused(pg_schema: PgSchema):
         "INSERT INTO {s}.schema_migrations (version, description) VALUES (99, 'future')"
     )
 
-    with pytest.raises(StoreUnavailable, match="newer than this code's 1: upgrade"):
+    with pytest.raises(StoreUnavailable, match=f"newer than this code's {SCHEMA_VERSION}: upgrade"):
         PostgresBackend(pg_schema.url)
 
 
@@ -337,11 +338,11 @@ def test_store_init_migrate_status(pg_server: str):
         before[1].splitlines()[0].split(" ", 1)[1],
     )
     assert (1, "run `actors store init URL`") == (refused[0], refused[2].strip()[-27:])
-    assert (0, "(version 1)") == (created[0], created[1].strip()[-11:])
+    assert (0, f"(version {SCHEMA_VERSION})") == (created[0], created[1].strip()[-11:])
     assert (0, 0) == (again[0], migrated[0])
     assert "up to date" in again[1]
     status = json.loads(out)
-    assert (0, 1, "up to date", 2, 1) == (
+    assert (0, SCHEMA_VERSION, "up to date", 2, 1) == (
         code,
         status["version"],
         status["state"],
