@@ -39,6 +39,12 @@ unprocessed event: its id as text with ``id_is_int``, so ``1`` and ``"1"``
 stay two ids; its codec JSON; how many subscribers are still ``pending``)
 and ``eventbus_deliveries`` (one row per subscriber of an event, its status
 ``NULL``, ``'completed'`` or ``'skipped'``).
+
+Version 3, the audit log's tables (``actors.audit`` on PostgreSQL), the
+same as the SQLite audit file's at its version 4: ``lifecycle_events`` and
+``audit_events`` numbered by the one counter in ``audit_sequence`` (locked
+by each batch until it commits, so ``seq`` is gap-free in commit order
+across every process writing the log), and ``audit_runs``.
 """
 
 from __future__ import annotations
@@ -164,9 +170,61 @@ CREATE TABLE {s}.eventbus_deliveries (
 );
 """
 
+_V3: Final = """
+CREATE TABLE {s}.audit_sequence (
+    id integer PRIMARY KEY CHECK (id = 1),
+    last_seq bigint NOT NULL
+);
+INSERT INTO {s}.audit_sequence (id, last_seq) VALUES (1, 0);
+CREATE TABLE {s}.lifecycle_events (
+    seq bigint PRIMARY KEY,
+    ts_ms bigint NOT NULL,
+    event_type text COLLATE "C" NOT NULL,
+    component text COLLATE "C" NOT NULL,
+    actor_id text COLLATE "C" NOT NULL,
+    name text COLLATE "C",
+    node text COLLATE "C" NOT NULL DEFAULT '',
+    reason text COLLATE "C",
+    exception_type text COLLATE "C",
+    traceback text,
+    supervisor text COLLATE "C",
+    child_id text COLLATE "C",
+    restart_count integer NOT NULL DEFAULT 0,
+    run_id text COLLATE "C"
+);
+CREATE INDEX lifecycle_events_ts ON {s}.lifecycle_events (ts_ms);
+CREATE INDEX lifecycle_events_name ON {s}.lifecycle_events (name);
+CREATE INDEX lifecycle_events_type ON {s}.lifecycle_events (event_type, ts_ms);
+CREATE INDEX lifecycle_events_run ON {s}.lifecycle_events (run_id, seq);
+CREATE INDEX lifecycle_events_child ON {s}.lifecycle_events (child_id);
+CREATE TABLE {s}.audit_events (
+    seq bigint PRIMARY KEY,
+    ts_ms bigint NOT NULL,
+    tag text COLLATE "C" NOT NULL,
+    kind text COLLATE "C" NOT NULL,
+    topic text COLLATE "C",
+    payload text NOT NULL,
+    run_id text COLLATE "C"
+);
+CREATE INDEX audit_events_ts ON {s}.audit_events (ts_ms);
+CREATE INDEX audit_events_tag ON {s}.audit_events (tag, ts_ms);
+CREATE INDEX audit_events_run ON {s}.audit_events (run_id, seq);
+CREATE TABLE {s}.audit_runs (
+    run_id text COLLATE "C" PRIMARY KEY,
+    node text NOT NULL DEFAULT '',
+    host text NOT NULL DEFAULT '',
+    pid integer,
+    opened_ms bigint NOT NULL,
+    first_seq bigint NOT NULL,
+    closed_ms bigint,
+    closed_seq bigint
+)
+"""
+
 MIGRATIONS: Final[tuple[tuple[int, str, str], ...]] = (
     (1, "event store: streams, $all, persistent subscription groups, instances", _V1),
     (2, "EventBus: topics, unprocessed events and their watchers", _V2),
+    (3, "audit log: lifecycle and audit events numbered by one sequence, runs", _V3),
 )
 """``(version, description, SQL)`` in order; ``{s}`` is the quoted schema."""
 

@@ -125,7 +125,10 @@ def test_a_schema_without_the_bus_tables_is_refused_until_migrated(pg_schema: Pg
     pg_schema.execute(
         "DROP TABLE {s}.eventbus_topics, {s}.eventbus_events, {s}.eventbus_deliveries"
     )
-    pg_schema.execute("DELETE FROM {s}.schema_migrations WHERE version = 2")
+    pg_schema.execute(
+        "DROP TABLE {s}.audit_events, {s}.lifecycle_events, {s}.audit_runs, {s}.audit_sequence"
+    )
+    pg_schema.execute("DELETE FROM {s}.schema_migrations WHERE version >= 2")
 
     with pytest.raises(
         EventBusStoreError, match=r"at version 2 or later .* run `actors store migrate"
