@@ -16,7 +16,7 @@ from actors.eventstore._api import (
 )
 from actors.eventstore._backend import Backend, CommitCallback
 from actors.eventstore._codec import decode, encode, encode_event
-from actors.eventstore._core import AppendedListener, StoreCore
+from actors.eventstore._core import AppendedListener, StoreCore, open_postgres
 from actors.eventstore._errors import (
     DuplicateEventId,
     EventNotFound,
@@ -32,6 +32,7 @@ from actors.eventstore._errors import (
 )
 from actors.eventstore._listener import FanoutListener, Listener, ProjectionDB, pause, resume
 from actors.eventstore._persistent import GroupManager, GroupStats, PersistentSubscription
+from actors.eventstore._pg_url import is_postgres_url, mask_url
 from actors.eventstore._settings import (
     CONSUMER_STRATEGIES,
     NACK_ACTIONS,
@@ -141,7 +142,10 @@ __all__ = [
     "encode",
     "encode_event",
     "group_name",
+    "is_postgres_url",
+    "mask_url",
     "nack",
+    "open_postgres",
     "pause",
     "read_and_stay_subscribed",
     "resolve_store",

@@ -366,3 +366,33 @@ def test_store_commands_report_a_missing_server_and_bad_urls():
     assert "pw9" not in down[2]
     assert 2 == bad[0]
     assert "lower-case identifier" in bad[2]
+
+
+def test_actors_events_and_subscriptions_read_a_postgres_store(pg_schema: PgSchema):
+    backend = pg_schema.backend()
+    try:
+        backend.append("people", batch(3), NO_STREAM, T0)
+        from actors.eventstore import PersistentSettings
+
+        backend.create_group("people", "g", PersistentSettings(), T0)
+        backend.claim("people", "g", "m", 1, T0)
+    finally:
+        backend.close()
+
+    streams = run_cli("events", pg_schema.url)
+    events = run_cli("events", pg_schema.url, "people", "--json")
+    groups = run_cli("subscriptions", pg_schema.url, "--json")
+    from actors.cli._events_cmd import run_events
+
+    err = io.StringIO()
+    missing = run_events(
+        pg_schema.url, "nobody", as_json=False, follow=False, out=io.StringIO(), err=err
+    )
+
+    assert 0 == streams[0]
+    assert "people" in streams[1]
+    assert (0, [0, 1, 2]) == (events[0], [json.loads(x)["version"] for x in events[1].splitlines()])
+    group = json.loads(groups[1])
+    assert (0, "g", 1) == (groups[0], group["group"], group["in_flight"])
+    assert 1 == missing
+    assert "'nobody'" in err.getvalue()
