@@ -36,6 +36,7 @@ MODULES = [
     "bench_audit",
     "bench_messages",
     "bench_eventstore",
+    "bench_postgres",
     "bench_eventbus",
     "bench_aio",
     "bench_cluster",

@@ -43,7 +43,7 @@ class Counter(actors.GenServer):
 
 
 def main() -> None:
-    with actors.ActorSystem() as system:
+    with actors.ActorSystem():  # the current system inside the block
         Counter.start(10, name="counter")
 
         actors.cast("counter", ("add", 5))  # fire and forget

@@ -428,6 +428,8 @@ class Auditor(GenServer):
             raise TypeError(msg)
         target = os.fspath(path)
         timeout = _seconds("busy_timeout", busy_timeout)
+        if target.startswith(("postgresql://", "postgres://")):
+            return (lambda: _postgres_store(target)), True, None
         return (lambda: SqliteAuditStore(target, busy_timeout=timeout)), True, target
 
     # Messages ------------------------------------------------------------------------
@@ -1029,3 +1031,16 @@ def _seconds(what: str, value: Any) -> float:
         msg = f"{what} must be a non-negative number of seconds, got {value!r}"
         raise ValueError(msg)
     return float(value)
+
+
+def _postgres_store(url: str) -> AuditStore:
+    """The audit log on PostgreSQL (imported here: psycopg is an optional extra)."""
+    try:
+        from actors.audit._pg_store import PostgresAuditStore
+    except ImportError as exc:
+        msg = (
+            f"an audit log on PostgreSQL needs psycopg ({exc.name} is missing): "
+            "pip install 'actors-otp[postgres]'"
+        )
+        raise AuditStoreError(msg) from None
+    return PostgresAuditStore(url)

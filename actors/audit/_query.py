@@ -197,6 +197,10 @@ class AuditLog:
         self.path = path
         self.schema_version = schema_version
         self._has_runs = schema_version >= 4
+        # What a failed read raises, and how its message is told (the
+        # PostgreSQL reader adds psycopg's errors and masks the password).
+        self._errors: tuple[type[Exception], ...] = (sqlite3.Error,)
+        self._describe: Any = describe
 
     @classmethod
     def open(
@@ -217,6 +221,8 @@ class AuditLog:
                 schema this code cannot read.
         """
         target = os.fspath(path)
+        if target.startswith(("postgresql://", "postgres://")):
+            return cls._open_postgres(target, busy_timeout)
         conn = open_database(target, readonly=readonly, busy_timeout=busy_timeout)
         try:
             if readonly:
@@ -235,9 +241,33 @@ class AuditLog:
             raise
         return cls(conn, target, version)
 
+    @classmethod
+    def _open_postgres(cls, url: str, timeout: float) -> AuditLog:
+        """The audit log in a PostgreSQL store schema (``actors store init``
+        makes it; reading never changes it). Its tables are those of this
+        code's SQLite schema version."""
+        try:
+            from actors.audit._pg_store import PgReader
+        except ImportError as exc:
+            msg = (
+                f"reading an audit log on PostgreSQL needs psycopg ({exc.name} is missing): "
+                "pip install 'actors-otp[postgres]'"
+            )
+            raise AuditStoreError(msg) from None
+        reader = PgReader(url, timeout=timeout)
+        log = cls(reader, reader.path, SCHEMA_VERSION)  # type: ignore[arg-type]
+        import psycopg
+
+        log._errors = (sqlite3.Error, psycopg.Error)
+        log._describe = reader.describe
+        return log
+
     def close(self) -> None:
         """Close the handle; idempotent."""
         conn, self._conn = self._conn, None
+        if conn is not None and not isinstance(conn, sqlite3.Connection):
+            conn.close()  # a PostgreSQL reader
+            return
         close_quietly(conn)
 
     def __enter__(self) -> AuditLog:
@@ -496,7 +526,9 @@ class AuditLog:
             return None
         start_seq, start_ms, run_id = start
         counts = self._fetchone(
-            "SELECT sum(event_type = 'started'), sum(event_type = 'restarted') "
+            # CASE, not sum(event_type = ...): the same SQL on SQLite and PostgreSQL.
+            "SELECT sum(CASE WHEN event_type = 'started' THEN 1 ELSE 0 END), "
+            "sum(CASE WHEN event_type = 'restarted' THEN 1 ELSE 0 END) "
             "FROM lifecycle_events WHERE name = ?",
             [name],
         )
@@ -584,21 +616,23 @@ class AuditLog:
         if self._has_runs:
             where.add("run_id = ?", text)
         else:
-            where.add("0")  # a file from before runs were recorded has none
+            where.add("1 = 0")  # a file from before runs were recorded has none
 
     def _newest_timestamp(self, floor_ms: int, run_id: str | None = None) -> datetime:
+        # An aggregate over a UNION, not the scalar max(a, b) of SQLite
+        # (PostgreSQL's is greatest): the same SQL on both.
         if run_id is not None:
             row = self._fetchone(
-                "SELECT max("
-                "coalesce((SELECT max(ts_ms) FROM lifecycle_events WHERE run_id = ?), ?), "
-                "coalesce((SELECT max(ts_ms) FROM audit_events WHERE run_id = ?), ?))",
-                [run_id, floor_ms, run_id, floor_ms],
+                "SELECT max(t) FROM (SELECT max(ts_ms) AS t FROM lifecycle_events "
+                "WHERE run_id = ? UNION ALL SELECT max(ts_ms) FROM audit_events WHERE run_id = ? "
+                "UNION ALL SELECT ?) m",
+                [run_id, run_id, floor_ms],
             )
         else:
             row = self._fetchone(
-                "SELECT max(coalesce((SELECT max(ts_ms) FROM lifecycle_events), ?), "
-                "coalesce((SELECT max(ts_ms) FROM audit_events), ?))",
-                [floor_ms, floor_ms],
+                "SELECT max(t) FROM (SELECT max(ts_ms) AS t FROM lifecycle_events "
+                "UNION ALL SELECT max(ts_ms) FROM audit_events UNION ALL SELECT ?) m",
+                [floor_ms],
             )
         return from_ms(int(row[0]) if row is not None and row[0] is not None else floor_ms)
 
@@ -626,20 +660,21 @@ class AuditLog:
     def _fetchall(self, sql: str, params: list[Any] | None = None) -> list[tuple[Any, ...]]:
         try:
             rows: list[tuple[Any, ...]] = self._connection().execute(sql, params or []).fetchall()
-        except sqlite3.Error as exc:
+        except self._errors as exc:
             raise self._read_error(exc) from None
         return rows
 
     def _fetchone(self, sql: str, params: list[Any] | None = None) -> tuple[Any, ...] | None:
         try:
             row: tuple[Any, ...] | None = self._connection().execute(sql, params or []).fetchone()
-        except sqlite3.Error as exc:
+        except self._errors as exc:
             raise self._read_error(exc) from None
         return row
 
-    def _read_error(self, exc: sqlite3.Error) -> AuditStoreError:
-        msg = f"cannot read audit log {self.path!r}: {describe(exc)}"
-        return AuditStoreError(msg, path=self.path, sqlite_error=exc)
+    def _read_error(self, exc: Exception) -> AuditStoreError:
+        msg = f"cannot read audit log {self.path!r}: {self._describe(exc)}"
+        sqlite_error = exc if isinstance(exc, sqlite3.Error) else None
+        return AuditStoreError(msg, path=self.path, sqlite_error=sqlite_error)
 
 
 def _wrong_version(path: str, version: int) -> AuditStoreError:

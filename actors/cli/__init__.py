@@ -8,6 +8,7 @@
 * ``actors events [PATH] [STREAM] [--json] [--follow]`` and
   ``actors subscriptions [PATH] [--replay-parked STREAM GROUP]``: an event store.
 * ``actors dashboard [--demo] [--port N] [--allow-actions]``: the web dashboard.
+* ``actors store init|migrate|status URL``: a PostgreSQL event store's schema.
 * ``actors --version``.
 
 Bad arguments print one error line and exit with status 2; a missing,
@@ -135,6 +136,9 @@ def build_parser() -> argparse.ArgumentParser:
     from actors.cli._dashboard_cmd import add_command as add_dashboard_command
 
     add_dashboard_command(commands)
+    from actors.cli._store_cmd import add_commands as add_store_commands
+
+    add_store_commands(commands)
     return parser
 
 
@@ -174,6 +178,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             from actors.cli._events_cmd import run as run_event_command
 
             return run_event_command(args, out)
+        if args.command == "store":
+            from actors.cli._store_cmd import run as run_store_command
+
+            return run_store_command(args, out)
         from actors.cli._tree_cmd import run_tree
 
         return run_tree(after=args.after.total_seconds(), out=out)

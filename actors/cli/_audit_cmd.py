@@ -75,7 +75,8 @@ def run_audit(
     try:
         log = AuditLog.open(path)
     except AuditStoreError as exc:
-        hint = "" if Path(path).exists() else " (run `actors demo` to create one)"
+        remote = path.startswith(("postgresql://", "postgres://"))  # says what to run itself
+        hint = "" if remote or Path(path).exists() else " (run `actors demo` to create one)"
         print(f"actors audit: {exc}{hint}", file=err)
         return 1
     try:

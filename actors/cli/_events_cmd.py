@@ -8,8 +8,9 @@
 * ``actors subscriptions PATH --replay-parked STREAM GROUP``: send a
   group's parked messages to its consumers again.
 
-The file is opened as a tool (never created, no recovery), so these
-commands can run beside the process that owns the store. A missing file,
+The file (or a ``postgresql://`` URL: a PostgreSQL store) is opened as a
+tool (never created, no recovery), so these commands can run beside the
+processes that own the store. A missing file,
 a file that is not an event store, an unknown stream or group: one line on
 stderr and exit status 1.
 """
@@ -26,12 +27,15 @@ from typing import Any, Final, TextIO
 from actors.cli._render import Style, table
 from actors.eventstore import (
     ALL,
+    Backend,
     EventStoreError,
     RecordedEvent,
     SqliteBackend,
     StreamDeleted,
     StreamNotFound,
     encode,
+    is_postgres_url,
+    open_postgres,
 )
 
 __all__ = ["DEFAULT_EVENTS", "add_commands", "run", "run_events", "run_subscriptions"]
@@ -76,10 +80,13 @@ def run(args: argparse.Namespace, out: TextIO, err: TextIO = sys.stderr) -> int:
     )
 
 
-def _open(path: str, command: str, err: TextIO) -> SqliteBackend | None:
+def _open(path: str, command: str, err: TextIO) -> Backend | None:
     try:
+        if is_postgres_url(path):
+            # A PostgreSQL store: a tool's connection (no commit feed; --follow polls).
+            return open_postgres(path, listen=False, role="tool")
         return SqliteBackend(path, create=False)
-    except EventStoreError as exc:
+    except (EventStoreError, ValueError) as exc:
         print(f"actors {command}: {exc}", file=err)
         return None
 
@@ -141,7 +148,7 @@ def run_events(
         backend.close()
 
 
-def _list_streams(backend: SqliteBackend, as_json: bool, out: TextIO) -> int:
+def _list_streams(backend: Backend, as_json: bool, out: TextIO) -> int:
     streams = backend.list_streams()
     if as_json:
         for s in streams:
@@ -172,7 +179,7 @@ def _list_streams(backend: SqliteBackend, as_json: bool, out: TextIO) -> int:
 
 
 def _print_stream(
-    backend: SqliteBackend,
+    backend: Backend,
     stream: str,
     as_json: bool,
     follow: bool,

@@ -129,8 +129,11 @@ class EventBusServer(actors.GenServer):
                 return old  # type: ignore[no-any-return]
             registry.backend = None
             old.close()
-        if isinstance(source, str | os.PathLike):
-            backend: Any = SqliteBackend(source)
+        if isinstance(source, str) and source.startswith(("postgresql://", "postgres://")):
+            backend: Any = _open_postgres(source)
+            owns = True
+        elif isinstance(source, str | os.PathLike):
+            backend = SqliteBackend(source)
             owns = True
         elif isinstance(source, EventBusBackend):
             backend, owns = source, False
@@ -740,3 +743,18 @@ class EventBusServer(actors.GenServer):
 
     def _wall(self) -> float:
         return self.system.clock.now().timestamp()
+
+
+def _open_postgres(url: str) -> EventBusBackend:
+    """The PostgreSQL backend (imported here: psycopg is an optional extra)."""
+    try:
+        from actors.eventbus._postgres import PostgresBackend
+    except ImportError as exc:
+        from actors.eventstore._pg_url import mask_url
+
+        msg = (
+            f"the EventBus on PostgreSQL ({mask_url(url)}) needs psycopg ({exc.name} is "
+            "missing): pip install 'actors-otp[postgres]'"
+        )
+        raise EventBusStoreError(msg, path=mask_url(url)) from None
+    return PostgresBackend(url)

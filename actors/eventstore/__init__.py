@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, Any
+
 from actors.eventstore._aio import AsyncEventSubscription, asubscribe
 from actors.eventstore._api import (
     ack,
@@ -15,7 +17,7 @@ from actors.eventstore._api import (
 )
 from actors.eventstore._backend import Backend, CommitCallback
 from actors.eventstore._codec import decode, encode, encode_event
-from actors.eventstore._core import AppendedListener, StoreCore
+from actors.eventstore._core import AppendedListener, StoreCore, open_postgres
 from actors.eventstore._errors import (
     DuplicateEventId,
     EventNotFound,
@@ -31,6 +33,7 @@ from actors.eventstore._errors import (
 )
 from actors.eventstore._listener import FanoutListener, Listener, ProjectionDB, pause, resume
 from actors.eventstore._persistent import GroupManager, GroupStats, PersistentSubscription
+from actors.eventstore._pg_url import is_postgres_url, mask_url
 from actors.eventstore._settings import (
     CONSUMER_STRATEGIES,
     NACK_ACTIONS,
@@ -68,6 +71,20 @@ from actors.eventstore._types import (
     StreamSlice,
 )
 
+if TYPE_CHECKING:
+    from actors.eventstore._postgres import PostgresBackend
+
+
+def __getattr__(name: str) -> Any:
+    # PostgresBackend needs psycopg (the ``postgres`` extra): imported on use.
+    if name == "PostgresBackend":
+        from actors.eventstore._postgres import PostgresBackend
+
+        return PostgresBackend
+    msg = f"module {__name__!r} has no attribute {name!r}"
+    raise AttributeError(msg)
+
+
 __all__ = [
     "ALL",
     "ANY",
@@ -104,6 +121,7 @@ __all__ = [
     "ParkedMessage",
     "PersistentSettings",
     "PersistentSubscription",
+    "PostgresBackend",
     "ProjectionDB",
     "RecordedEvent",
     "RetryOutcome",
@@ -127,7 +145,10 @@ __all__ = [
     "encode",
     "encode_event",
     "group_name",
+    "is_postgres_url",
+    "mask_url",
     "nack",
+    "open_postgres",
     "pause",
     "read_and_stay_subscribed",
     "resolve_store",

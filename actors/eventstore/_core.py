@@ -17,8 +17,9 @@ from typing import Any, Final
 
 import actors
 from actors.eventstore._backend import Backend
-from actors.eventstore._errors import StoreClosed
+from actors.eventstore._errors import StoreClosed, StoreUnavailable
 from actors.eventstore._hub import Hub
+from actors.eventstore._pg_url import is_postgres_url, parse_postgres_url
 from actors.eventstore._sqlite import SqliteBackend, parse_sqlite_url
 from actors.eventstore._types import RecordedEvent
 
@@ -28,6 +29,7 @@ __all__ = [
     "StoreCore",
     "cores_of",
     "names",
+    "open_postgres",
 ]
 
 _EXTENSION: Final = "actors.eventstore.cores"
@@ -38,6 +40,24 @@ AppendedListener = Callable[[Sequence[RecordedEvent]], None]
 append with the events it wrote, in order. Must not block or raise."""
 
 BackendFactory = Callable[[], Backend]
+
+
+def open_postgres(url: str, **options: Any) -> Backend:
+    """A :class:`~actors.eventstore.PostgresBackend` (imported here, so the
+    default install without psycopg only fails when PostgreSQL is asked for).
+
+    Raises:
+        StoreUnavailable: psycopg is not installed.
+    """
+    try:
+        from actors.eventstore._postgres import PostgresBackend
+    except ImportError as exc:
+        msg = (
+            f"the PostgreSQL event store needs psycopg ({exc.name} is missing): "
+            "pip install 'actors-otp[postgres]'"
+        )
+        raise StoreUnavailable(msg, url=parse_postgres_url(url).masked) from None
+    return PostgresBackend(url, **options)
 
 
 def cores_of(system: actors.ActorSystem) -> dict[str, StoreCore]:
@@ -81,8 +101,15 @@ class StoreCore:
     ) -> None:
         self.name = name
         self.system = system
-        self.url = parse_sqlite_url(url) if url is not None else "<custom backend>"
-        self._factory = backend_factory or (lambda: SqliteBackend(self.url, recover=True))
+        if url is not None and is_postgres_url(url):
+            # The real URL (with its password) stays in the factory's closure;
+            # everything shown to people uses the masked one.
+            real = os.fspath(url)
+            self.url = parse_postgres_url(real).masked
+            self._factory = backend_factory or (lambda: open_postgres(real, recover=True))
+        else:
+            self.url = parse_sqlite_url(url) if url is not None else "<custom backend>"
+            self._factory = backend_factory or (lambda: SqliteBackend(self.url, recover=True))
         self.hub = Hub()
         self.appended_listeners: tuple[AppendedListener, ...] = tuple(on_appended)
         self.trim_interval = trim_interval

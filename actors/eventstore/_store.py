@@ -213,7 +213,10 @@ class EventStore:
 
         Args:
             path_or_url: an SQLite file (created if missing), ``":memory:"``
-                (for tests: gone when the store stops) or ``"sqlite:///path"``.
+                (for tests: gone when the store stops), ``"sqlite:///path"``,
+                or a PostgreSQL URL ``"postgresql://user@host/db?schema=NAME"``
+                (a store shared by processes; needs the ``postgres`` extra
+                and a schema made by ``actors store init URL``).
             system: default :func:`actors.current_system`.
             name: the store's name in its system (several stores need
                 several names). Opening a running name again with the same
@@ -226,7 +229,9 @@ class EventStore:
                 in the writer's thread (see :data:`AppendedListener`).
 
         Raises:
-            StoreUnavailable: the file cannot be opened as an event store.
+            StoreUnavailable: the file cannot be opened as an event store,
+                or the PostgreSQL server cannot be reached or has no
+                initialised store schema (the message says what to run).
             ValueError: ``name`` runs another store.
         """
         system = resolve_system(system)
