@@ -109,7 +109,12 @@ def main() -> None:
         # Crash = skipped: the event is not left behind, and it is reported.
         reports: list[eventbus.ListenerDown] = []
         reported = threading.Event()
-        eventbus.on_listener_down(lambda report: (reports.append(report), reported.set()))
+
+        def on_listener_down(report: eventbus.ListenerDown) -> None:  # the bus's thread
+            reports.append(report)
+            reported.set()
+
+        eventbus.on_listener_down(on_listener_down)
         eventbus.subscribe((Fragile.start(), ["bye_"]))
         eventbus.notify(Event("126", "bye_received", {"user_id": 2}))
         reported.wait(10)

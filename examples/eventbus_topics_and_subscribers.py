@@ -47,7 +47,7 @@ def main() -> None:
         # To catch specific topics (anchored at the start; "$" for the whole name):
         eventbus.subscribe((another, ["purchase_", "booking_confirmed$", "flight_passed$"]))
         # A listener with a config is its own subscriber:
-        config_listener = (another, {})
+        config_listener: tuple[actors.Ref[AnotherListener], dict[str, Any]] = (another, {})
         eventbus.subscribe((config_listener, [".*"]))
 
         for topic in ("purchase_made", "booking_confirmed", "booking_confirmed_late"):

@@ -78,6 +78,7 @@ def main() -> None:
             report.expect(("refused", "Mallory"))
         actors.call(b, ("statistics",))  # the last nack has been handled: Mallory is parked
         (parked,) = store.parked_messages("people", GROUP)
+        assert parked.event is not None  # None only once the stream is trimmed
         print(f"parked: {parked.event.data['name']} after {parked.retry_count} retries")
 
         try:

@@ -69,7 +69,7 @@ def test_async_callbacks_are_rejected() -> None:
     with pytest.raises(TypeError, match="not async def"):
 
         class Async(actors.GenServer):
-            async def handle_info(self, message: Any) -> None:  # type: ignore[override]
+            async def handle_info(self, message: Any) -> None:
                 pass
 
 

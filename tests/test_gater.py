@@ -182,7 +182,9 @@ def test_a_crashed_subscriber_does_not_break_later_broadcasts(
     probe.expect(("DOWN", ANY, "process", crasher, RuntimeError))
     # Its subscription goes when the instance handles the DOWN (asynchronously,
     # as in Phoenix; until then a broadcast counts it as dead).
-    assert PubSubManager.of(actor_system).get(instances.SYSTEM).sync()
+    handle = PubSubManager.of(actor_system).get(instances.SYSTEM)
+    assert handle is not None
+    assert handle.sync()
 
     pubsub.subscribe(instances.SYSTEM, "crash_test", probe, system=actor_system)
     assert Ok(delivered=1) == pubsub.broadcast(
@@ -196,9 +198,10 @@ def test_invalid_broadcasts_do_not_crash_an_instance(
 ) -> None:
     pubsub.subscribe(instances.DIAGNOSTICS, "invalid_test", probe, system=actor_system)
 
+    payloads: tuple[object, ...] = (None, {}, [], "invalid_message")
     results = [
         pubsub.broadcast(instances.DIAGNOSTICS, "invalid_test", payload, system=actor_system)
-        for payload in (None, {}, [], "invalid_message")
+        for payload in payloads
     ]
 
     assert [Ok(delivered=1)] * 4 == results
@@ -260,7 +263,7 @@ def test_lifecycle_events_of_a_supervised_worker_reach_ex_esdb_lifecycle(
     started(probe, "w")
     sv.terminate_child(sup, "w")
 
-    seen = []
+    seen: list[str] = []
     while len(seen) < 5:
         tag, event = events.receive(timeout=5)
         assert "process_lifecycle_event" == tag
@@ -436,7 +439,9 @@ def test_a_stuck_never_drop_subscriber_is_reported_and_every_message_accounted_f
         stalled.metadata["subscriber"],
     )
     assert (True, len(missed)) == (recovered.metadata["recovered"], recovered.metadata["missed"])
-    stats = PubSubManager.of(actor_system).get(instances.SECURITY).statistics()
+    handle = PubSubManager.of(actor_system).get(instances.SECURITY)
+    assert handle is not None
+    stats = handle.statistics()
     assert (len(missed), 0) == (stats.failed, stats.stalled)
 
 

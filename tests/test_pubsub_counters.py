@@ -121,10 +121,11 @@ def test_every_delivery_is_booked_exactly_once(
     )
     bus = PubSubManager.of(system).ensure("books", **config)
     gates: list[threading.Event] = []
-    refs = []
+    refs: list[actors.Ref[Any]] = []
     for kind in kinds:
         gate = threading.Event()
         gates.append(gate)
+        ref: actors.Ref[Any]
         if kind == "stuck":
             entered = threading.Event()
             ref = Gated.start(gate, entered, system=system)

@@ -66,7 +66,9 @@ def test_a_forged_message_is_dropped_counted_and_reported(
     subscriber.refute(ANY, timeout=0.05)
     tag, violation = soc.receive()
     assert ("access_violation", "invalid_signature") == (tag, violation.metadata["reason"])
-    assert 1 == PubSubManager.of(secure_system).get("vault").statistics().forged
+    vault = PubSubManager.of(secure_system).get("vault")
+    assert vault is not None
+    assert 1 == vault.statistics().forged
 
 
 def test_a_replayed_message_is_refused(secure_system: actors.ActorSystem) -> None:

@@ -248,7 +248,7 @@ async def test_start_from_the_loop_it_would_wait_for_is_refused(
 
 def test_bad_loop_argument(actor_system: actors.ActorSystem) -> None:
     with pytest.raises(TypeError, match="event loop"):
-        Account.start(system=actor_system, loop="not a loop")
+        Account.start(system=actor_system, loop="not a loop")  # type: ignore[arg-type]
 
 
 def test_inline_calls_are_off(actor_system: actors.ActorSystem) -> None:

@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 
 import actors
-from actors import cluster, gater
+from actors import cluster, gater, messages
 from actors.gater import instances
 from actors.lowlevel import lifecycle_event_types
 from actors.pubsub import PubSubManager
@@ -157,14 +157,15 @@ def test_the_gater_reports_the_health_of_every_node(
     for system in (one, two):
         gater.start(system, audit=False)
     probe = Probe(one)
-    PubSubManager.of(one).get(instances.HEALTH).subscribe("cluster:health", probe)
+    health_bus = PubSubManager.of(one).get(instances.HEALTH)
+    assert health_bus is not None
+    health_bus.subscribe("cluster:health", probe)
 
-    def whole(message: Any) -> bool:
-        return (
-            message[0] == "cluster_health_updated"
-            and message[1].total_nodes == 2
-            and message[1].healthy_nodes == 2
-        )
+    def whole(message: tuple[str, Any]) -> bool:
+        if message[0] != "cluster_health_updated":
+            return False
+        payload: messages.ClusterHealth = message[1]  # that tag's payload
+        return payload.total_nodes == 2 and payload.healthy_nodes == 2
 
     _, health = probe.expect(whole, timeout=30)
     assert ("healthy", "available", (), ()) == (

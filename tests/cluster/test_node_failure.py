@@ -42,6 +42,7 @@ def test_a_sigkilled_node_is_down_within_the_heartbeat_timeout(
         with system:
             wait_until_seen(system, ["victim@test"])
             probe = Probe(system)
+            assert system.remote is not None  # a clustered node
             system.remote.monitor_node(probe, "victim@test", True)
             actors.call(("control", "victim@test"), ("start_echo", "worker"), timeout=20)
             mref = probe.monitor(("worker", "victim@test"))
@@ -100,6 +101,7 @@ def test_a_node_that_leaves_is_down_at_once_and_its_name_is_free(
         with system:
             wait_until_seen(system, ["leaver@test"])
             probe = Probe(system)
+            assert system.remote is not None  # a clustered node
             system.remote.monitor_node(probe, "leaver@test", True)
             leaver.stop()
             assert ("nodedown", "leaver@test", "connection_closed") == probe.receive(20)

@@ -15,6 +15,7 @@ from typing import Any
 import pytest
 
 import actors
+import actors.cluster
 from actors.pubsub import PubSubManager
 from actors.testing import ANY, Probe
 from tests.cluster.conftest import (
@@ -35,7 +36,7 @@ SETTINGS = {"heartbeat_timeout": 30.0}
 def _results(publisher: NodeProcess, count: int | None, timeout: float = 60.0) -> list[str]:
     """The next ``count`` ``pub`` lines of the publisher, or (``None``) all
     of them up to its ``done`` line; fails on a ``raised`` line."""
-    lines = []
+    lines: list[str] = []
     while count is None or len(lines) < count:
         line = publisher.expect_line("", timeout=timeout)
         assert not line.startswith("raised"), line

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import typing
 from collections.abc import Callable
 from typing import Any
 
@@ -10,7 +11,7 @@ import pytest
 
 import actors
 from actors import gater, messages
-from actors.pubsub import PubSubManager
+from actors.pubsub import PubSub, PubSubManager
 from actors.testing import ANY, Probe
 from tests.cluster.conftest import make_node
 from tests.cluster.harness import RedisServer
@@ -32,6 +33,13 @@ def _two_nodes(
         manager.ensure(SECURE_DURABLE, secure=True)
         manager.ensure(SECURE_EPHEMERAL, secure=True)
     return sender, receiver
+
+
+def _instance(system: actors.ActorSystem, name: str) -> PubSub:
+    """The handle of an instance ``_two_nodes`` created."""
+    handle = PubSubManager.of(system).get(name)
+    assert handle is not None, name
+    return handle
 
 
 def _forge(raw: bytes) -> bytes:
@@ -59,13 +67,17 @@ def test_forged_and_replayed_envelopes_are_refused_and_reported(
         assert "subscribe" == spy.get_message(timeout=10)["type"]
     subscriber = Probe(receiver)
     alarms = Probe(receiver)
-    PubSubManager.of(receiver).get(instance).subscribe("orders", subscriber)
-    PubSubManager.of(receiver).get("ex_esdb_security").subscribe("access_violations", alarms)
+    _instance(receiver, instance).subscribe("orders", subscriber)
+    _instance(receiver, "ex_esdb_security").subscribe("access_violations", alarms)
 
-    assert PubSubManager.of(sender).get(instance).broadcast("orders", ("order", "legit"))
+    assert _instance(sender, instance).broadcast("orders", ("order", "legit"))
     assert ("order", "legit") == subscriber.receive(20)
     if instance == SECURE_DURABLE:
-        captured = [fields[b"e"] for _, fields in redis.xrange(f"actors:ds:{instance}")]
+        # The client does not decode responses: ids, field names and values are bytes.
+        entries = typing.cast(
+            list[tuple[bytes, dict[bytes, bytes]]], redis.xrange(f"actors:ds:{instance}")
+        )
+        captured = [fields[b"e"] for _, fields in entries]
     else:
         message = spy.get_message(timeout=10)
         captured = [message["data"]]
@@ -87,11 +99,11 @@ def test_forged_and_replayed_envelopes_are_refused_and_reported(
         assert messages.AccessViolation.TAG == tag
         assert (f"{instance}:orders", reason) == (violation.resource, violation.metadata["reason"])
     subscriber.refute(ANY, timeout=0.5)
-    assert 2 == PubSubManager.of(receiver).get(instance).statistics().forged
+    assert 2 == _instance(receiver, instance).statistics().forged
     assert 2 == actors.cluster.statistics(receiver).refused
 
     # The real traffic still flows (a forged sequence number moved nothing).
-    assert PubSubManager.of(sender).get(instance).broadcast("orders", ("order", "next"))
+    assert _instance(sender, instance).broadcast("orders", ("order", "next"))
     assert ("order", "next") == subscriber.receive(20)
 
 

@@ -110,9 +110,8 @@ def test_metrics_alive_ready(app_system: Any) -> None:
         status, body = get(board.url + "metrics")
         assert 200 == status
         assert b'actors_pubsub_published_total{instance="ex_esdb_health"' in body
-        assert (200, {"alive": True}) == (lambda s, b: (s, json.loads(b)))(
-            *get(board.url + "alive")
-        )
+        status, body = get(board.url + "alive")
+        assert (200, {"alive": True}) == (status, json.loads(body))
         status, body = get(board.url + "ready")
         assert (200, True) == (status, json.loads(body)["ready"])
     with dashboard.serve(system, port=0, stores=["nowhere"]) as board:
@@ -141,9 +140,13 @@ def test_file_mode_is_read_only(app_system: Any, tmp_path: Path) -> None:
         snap = json.loads(body)
         assert (200, "files") == (status, snap["mode"])
         assert 1 == snap["stores"][0]["groups"][0]["parked"]
+        status, reply = post(
+            board.url + "api/replay-parked", {"store": "x", "stream": "y", "group": "z"}
+        )
         assert (403, "actions are off: start the dashboard with --allow-actions") == (
-            lambda s, b: (s, b["error"])
-        )(*post(board.url + "api/replay-parked", {"store": "x", "stream": "y", "group": "z"}))
+            status,
+            reply["error"],
+        )
         assert 404 == get(board.url + "metrics")[0]
         assert 503 == get(board.url + "ready")[0]
     with pytest.raises(ValueError, match="needs an audit log"):

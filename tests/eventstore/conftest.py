@@ -158,7 +158,7 @@ def at(seconds: float) -> datetime:
 
 
 def new(event_type: str = "Happened", data: object = None, **kw: object) -> NewEvent:
-    return encode_event(EventData(event_type, {"n": 0} if data is None else data, **kw))  # type: ignore[arg-type]
+    return encode_event(EventData(event_type, {"n": 0} if data is None else data, **kw))
 
 
 def batch(n: int, event_type: str = "Happened", start: int = 0) -> list[NewEvent]:

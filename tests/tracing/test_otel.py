@@ -6,15 +6,17 @@ from __future__ import annotations
 import subprocess
 import sys
 import textwrap
-from collections.abc import Iterator
+import typing
+from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
 import pytest
-from opentelemetry.sdk.trace import ReadableSpan, TracerProvider
+from opentelemetry.sdk.trace import Event, ReadableSpan, TracerProvider
 from opentelemetry.sdk.trace.export import SimpleSpanProcessor
 from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
 from opentelemetry.trace import SpanKind, StatusCode
+from opentelemetry.util.types import AnyValue
 
 import actors
 from actors import pubsub, tracing
@@ -72,6 +74,12 @@ def parent_of(span: ReadableSpan) -> int | None:
     return None if span.parent is None else span.parent.span_id
 
 
+def attributes_of(item: ReadableSpan | Event) -> Mapping[str, AnyValue]:
+    # Typed Optional; the SDK gives finished spans and their events a mapping.
+    assert item.attributes is not None
+    return item.attributes
+
+
 def test_one_trace_from_caller_to_server_to_subscribers(
     actor_system: actors.ActorSystem, provider: Any, probe: Probe
 ) -> None:
@@ -102,9 +110,9 @@ def test_one_trace_from_caller_to_server_to_subscribers(
     assert [(SpanKind.CONSUMER, broadcast.context.span_id)] * 2 == [
         (s.kind, parent_of(s)) for s in handled
     ]
-    assert {"sub1", "sub2"} == {s.attributes["actors.actor"] for s in handled}
-    assert "order:7" == broadcast.attributes["messaging.destination.name"]
-    assert "place" == call.attributes["actors.request"]
+    assert {"sub1", "sub2"} == {attributes_of(s)["actors.actor"] for s in handled}
+    assert "order:7" == attributes_of(broadcast)["messaging.destination.name"]
+    assert "place" == attributes_of(call)["actors.request"]
 
 
 def test_casts_and_crashes(actor_system: actors.ActorSystem, provider: Any) -> None:
@@ -122,7 +130,8 @@ def test_casts_and_crashes(actor_system: actors.ActorSystem, provider: Any) -> N
     failed_handle = spans["handle_call Orders"][0]
     assert StatusCode.ERROR == failed_call.status.status_code
     assert StatusCode.ERROR == failed_handle.status.status_code
-    assert "ValueError" in failed_handle.events[0].attributes["exception.type"]
+    exception_type = typing.cast(str, attributes_of(failed_handle.events[0])["exception.type"])
+    assert "ValueError" in exception_type
 
 
 def test_a_traced_call_queued_behind_a_crash_gets_the_crash_reason(
