@@ -35,7 +35,7 @@ def backend_factory(
             schemas.append(PgSchema(request.getfixturevalue("pg_server")))
             backend: EventBusBackend = PostgresBackend(schemas[-1].url)
         elif request.param == "sqlite-file":
-            backend: EventBusBackend = SqliteBackend(tmp_path / f"bus-{len(made)}.db")
+            backend = SqliteBackend(tmp_path / f"bus-{len(made)}.db")
         else:
             backend = SqliteBackend(":memory:")
         made.append(backend)

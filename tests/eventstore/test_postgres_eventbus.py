@@ -45,7 +45,7 @@ def test_a_bus_started_on_a_url_delivers_and_forgets_finished_events(
             probe.expect(("handled", ANY, ANY))
         bus.sync()
         watchers = bus.watchers("t")
-        shared = bus._registry.backend.shared  # type: ignore[union-attr]
+        shared = bus._registry.backend.shared
 
     assert ([], True) == (watchers, shared)
     assert [] == BusBackend(pg_schema.url).stored()

@@ -159,7 +159,7 @@ def test_a_server_crash_mid_stream_loses_no_acknowledged_append(
             stop.set()
             thread.join()
         stored = [e.id for e in writer.read_stream("orders", 0, 100_000)]
-        delivered = []
+        delivered: list[str] = []
         while len(delivered) < len(stored):
             delivered.append(probe.expect(("on_event", ANY), 30.0)[1].id)
         probe.refute(("on_event", ANY))

@@ -40,7 +40,7 @@ def people(n: int, start: int = 0) -> list[EventData]:
 
 
 def receive_events(probe: Probe, n: int, timeout: float = 5.0) -> list[Any]:
-    got = []
+    got: list[Any] = []
     while len(got) < n:
         got.append(probe.expect(("on_event", ANY), timeout)[1])
     return got
@@ -265,7 +265,11 @@ def test_appends_survive_their_connections_being_terminated(
             for _ in range(20):
                 with progress:
                     target = len(acknowledged) + 5
-                    assert progress.wait_for(lambda t=target: len(acknowledged) >= t, 10.0)
+
+                    def reached(target: int = target) -> bool:
+                        return len(acknowledged) >= target
+
+                    assert progress.wait_for(reached, 10.0)
                 # Whatever its connections are doing: mid-transaction, mid-commit, idle.
                 killed += pg_schema.execute(
                     "SELECT state, pg_terminate_backend(pid) FROM pg_stat_activity "
