@@ -62,28 +62,33 @@ def _store_appends(path: Path, total: int, batch: int) -> float:
 
 
 def _bare_appends(path: Path, total: int, batch: int) -> float:
+    """The same events written by hand: each payload turned into JSON and
+    inserted with ``executemany``, one ``BEGIN IMMEDIATE`` transaction per
+    batch, on the same schema and pragmas (WAL, ``synchronous=FULL``). The
+    encoding is timed too, as the store's is: an application holds dicts."""
     SqliteBackend(path).close()  # the same schema
     conn = sqlite3.connect(path, isolation_level=None)
     conn.execute("PRAGMA journal_mode=WAL")
     conn.execute("PRAGMA synchronous=FULL")
-    rows = [
-        (
-            i,
-            "orders",
-            i,
-            str(uuid.uuid4()),
-            "OrderPlaced",
-            json.dumps(_payload(i), separators=(",", ":")),
-            None,
-            0,
-            1_700_000_000_000_000,
-        )
-        for i in range(total)
-    ]
+    payloads = [(str(uuid.uuid4()), _payload(i)) for i in range(total)]
     start = time.perf_counter()
     for i in range(0, total, batch):
+        rows = [
+            (
+                n,
+                "orders",
+                n,
+                event_id,
+                "OrderPlaced",
+                json.dumps(data, separators=(",", ":")),
+                None,
+                0,
+                1_700_000_000_000_000,
+            )
+            for n, (event_id, data) in enumerate(payloads[i : i + batch], start=i)
+        ]
         conn.execute("BEGIN IMMEDIATE")
-        conn.executemany(INSERT, rows[i : i + batch])
+        conn.executemany(INSERT, rows)
         conn.execute("COMMIT")
     elapsed = time.perf_counter() - start
     conn.close()
@@ -131,7 +136,7 @@ def bench_appends(scale: float) -> Iterator[Record]:
             name,
             per_second(total, ours),
             "events/s",
-            "bare sqlite3 executemany, same rows and schema",
+            "bare sqlite3: json.dumps + executemany, same rows and schema",
             per_second(total, bare),
             "higher",
             extra,
