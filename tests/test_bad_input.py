@@ -220,3 +220,29 @@ def test_gater_config_errors_name_the_instance_and_option(
     with pytest.raises(error, match=match):
         gater.start(actor_system, config, audit=False, broadcasters=False)
     assert [] == actor_system.actors()
+
+
+def test_a_launch_the_os_refuses_a_thread_for_releases_the_name(
+    actor_system_factory: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Issue #11 item 14: "can't start new thread" left the name held forever
+    and made shutdown() raise."""
+    import threading
+
+    system = actor_system_factory(runtime="thread")
+    real_start = threading.Thread.start
+
+    def refuse(self: threading.Thread) -> None:
+        if self.name.startswith("Counter-"):
+            raise RuntimeError("can't start new thread")
+        real_start(self)
+
+    monkeypatch.setattr(threading.Thread, "start", refuse)
+    with pytest.raises(actors.StartError, match="can't start new thread"):
+        Counter.start(name="refused", system=system)
+    monkeypatch.undo()
+
+    assert actors.whereis("refused", system) is None
+    again = Counter.start(name="refused", system=system)
+    assert again == actors.whereis("refused", system)
+    assert system.shutdown(timeout=10)
