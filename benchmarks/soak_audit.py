@@ -197,11 +197,16 @@ def case_sigkill(rounds: int, run_for: tuple[float, float], work: Path) -> dict[
         )
         assert proc.stdout is not None
         fd = proc.stdout.fileno()
-        kill_at = time.monotonic() + random.uniform(*run_for)
+        # The kill clock starts at the child's first acknowledged commit: on a loaded machine
+        # its start-up (imports, opening the log) can take longer than the whole window.
+        run_window = random.uniform(*run_for)
+        started_by = time.monotonic() + 60.0
+        kill_at: float | None = None
         acknowledged = 0
         buffer = b""
-        while time.monotonic() < kill_at:
-            ready, _, _ = select.select([fd], [], [], max(0.0, kill_at - time.monotonic()))
+        while time.monotonic() < (kill_at if kill_at is not None else started_by):
+            deadline = kill_at if kill_at is not None else started_by
+            ready, _, _ = select.select([fd], [], [], max(0.0, deadline - time.monotonic()))
             if not ready:
                 continue
             chunk = os.read(fd, 65536)
@@ -213,6 +218,8 @@ def case_sigkill(rounds: int, run_for: tuple[float, float], work: Path) -> dict[
                 match line.split():
                     case [b"commit", _, last]:
                         acknowledged = int(last)
+                        if kill_at is None:
+                            kill_at = time.monotonic() + run_window
         os.kill(proc.pid, signal.SIGKILL)
         proc.wait()
         proc.stdout.close()
