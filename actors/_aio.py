@@ -30,7 +30,7 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from actors import _tracing
-from actors._api import _check_timeout, _searched, cast, resolve, send
+from actors._api import _check_timeout, _searched, _stoppable, cast, resolve, send
 from actors._blocking import waiting
 from actors._current import resolve_system
 from actors._envelopes import Call, Caller, StopRequest
@@ -215,13 +215,8 @@ async def astop(
             with when that differs from ``reason``.
     """
     wait = _check_timeout(timeout, "stop")
-    proc = resolve(target, system)
-    if proc is None or not proc.alive:
-        raise CallError(NOPROC, target, system=_searched(target, system))
-    if proc is current_process():
-        raise CallError("calling_self", target)
-    if not isinstance(proc, ServerProcess):
-        proc.close(reason)
+    proc = _stoppable(target, reason, system)
+    if proc is None:
         return
     with AsyncInbox(proc.system) as inbox:
         inbox.monitor(proc)

@@ -256,6 +256,24 @@ def send(target: Any, message: Any, *, system: ActorSystem | None = None) -> boo
     return False
 
 
+def _stoppable(target: Any, reason: Any, system: ActorSystem | None) -> ServerProcess | None:
+    """The server to stop, after the checks :func:`stop` and ``astop`` share;
+    ``None`` when there is nothing to wait for (a probe, closed at once).
+
+    Raises:
+        CallError: ``"noproc"`` or ``"calling_self"``.
+    """
+    proc = resolve(target, system)
+    if proc is None or not proc.alive:
+        raise CallError(NOPROC, target, system=_searched(target, system))
+    if proc is current_process():
+        raise CallError("calling_self", target)
+    if not isinstance(proc, ServerProcess):
+        proc.close(reason)
+        return None
+    return proc
+
+
 def stop(
     target: Any,
     reason: Any = "normal",
@@ -273,13 +291,8 @@ def stop(
             reason it actually exited with when that differs from ``reason``.
     """
     wait = _check_timeout(timeout, "stop")
-    proc = resolve(target, system)
-    if proc is None or not proc.alive:
-        raise CallError(NOPROC, target, system=_searched(target, system))
-    if proc is current_process():
-        raise CallError("calling_self", target)
-    if not isinstance(proc, ServerProcess):
-        proc.close(reason)
+    proc = _stoppable(target, reason, system)
+    if proc is None:
         return
     try:
         check_can_block()
