@@ -77,7 +77,6 @@ EXITING: Final = 2
 DEAD: Final = 3
 
 
-
 class ServerProcess(Mailbox):
     """Runtime state of one GenServer incarnation, mailbox included.
 

@@ -440,4 +440,3 @@ class ChildKeeper:
                 except (actors.ActorError, ValueError, TypeError) as exc:
                     return ("error", exc)
         return ("error", ValueError(f"unexpected call to a supervisor: {request!r}"))
-

@@ -534,9 +534,7 @@ def test_there_is_a_factory_case_for_every_struct() -> None:
 
 
 @pytest.mark.parametrize("kind", sorted(CASES))
-def test_each_factory_fills_in_the_original_defaults(
-    kind: str, system: actors.ActorSystem
-) -> None:
+def test_each_factory_fills_in_the_original_defaults(kind: str, system: actors.ActorSystem) -> None:
     make, expected, id_field = CASES[kind]
 
     actual = make(system)

@@ -48,6 +48,7 @@ def known_event_types() -> frozenset[str]:
     the supervisors' and those of any layer imported so far (the cluster's)."""
     return lifecycle_event_types()
 
+
 MIN_READABLE_VERSION: Final = 3
 """The oldest schema read as it is (read-only); older files must be upgraded."""
 
@@ -705,10 +706,7 @@ def _event_types(event_type: str | Collection[str] | None) -> list[str] | None:
     known = lifecycle_event_types()
     unknown = [t for t in types if t not in known]
     if unknown or not types:
-        msg = (
-            f"event_type must be one or more of {', '.join(sorted(known))}, "
-            f"got {event_type!r}"
-        )
+        msg = f"event_type must be one or more of {', '.join(sorted(known))}, got {event_type!r}"
         raise ValueError(msg)
     return sorted(set(types))
 

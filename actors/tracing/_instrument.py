@@ -110,9 +110,7 @@ def _traced_dispatch(original: Any, tracer: trace.Tracer) -> Any:
 
 
 def _traced_append(original: Any, tracer: trace.Tracer) -> Any:
-    def append(
-        self: EventStore, stream: str, events: Any, expected_version: int = ANY
-    ) -> Any:
+    def append(self: EventStore, stream: str, events: Any, expected_version: int = ANY) -> Any:
         with tracer.start_as_current_span(
             f"append {self.name}",
             kind=SpanKind.PRODUCER,
