@@ -802,8 +802,8 @@ def test_an_unknown_batch_item_counts_as_an_error_and_the_batch_warns(
     system: actors.ActorSystem, caplog: pytest.LogCaptureFixture
 ) -> None:
     summary = integration.broadcast_batch(
-        [("alert", "t", "info", "m"), ("launch_rockets", 3), "not a tuple"],
-        system=system,  # type: ignore[list-item]
+        [("alert", "t", "info", "m"), ("launch_rockets", 3), "not a tuple"],  # type: ignore[list-item]
+        system=system,
     )
 
     assert {"success": 1, "errors": 2} == summary
