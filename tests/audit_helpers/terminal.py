@@ -27,8 +27,12 @@ __all__ = ["Screen", "run_on_pty"]
 
 # Make the pty (inherited as fd argv[1]) the controlling terminal of a new
 # session, then exec: Popen starts it safely from a threaded test process.
+# Ctrl-C is restored to its default first, as a login shell has it: a suite
+# started in the background by a non-interactive shell inherits SIGINT
+# ignored, and Python then never turns it into KeyboardInterrupt.
 _LAUNCHER = """
-import fcntl, os, sys, termios
+import fcntl, os, signal, sys, termios
+signal.signal(signal.SIGINT, signal.SIG_DFL)
 fd = int(sys.argv[1])
 os.setsid()
 fcntl.ioctl(fd, termios.TIOCSCTTY, 0)
