@@ -25,6 +25,9 @@ or adopts them.
   cluster layer plugs in (``ActorSystem(cluster=URL)`` loads the connector
   registered for the URL's scheme; ``(name, node)`` targets on other nodes
   resolve to the proxy processes it returns).
+* :class:`Tracer`, :func:`install_tracer`, :func:`uninstall_tracer`,
+  :func:`tracer_installed`, :class:`TracedInfo`, :func:`traced_info`: how a
+  tracing integration (``actors.tracing``) hooks calls, casts and broadcasts.
 """
 
 from __future__ import annotations
@@ -50,6 +53,10 @@ from actors._process import (
 from actors._remote import ENTRY_POINT_GROUP as CLUSTER_ENTRY_POINTS
 from actors._remote import Remote, remote_target
 from actors._startctx import CrashHook, StartContext, adopt, handing_over
+from actors._tracing import TracedInfo, Tracer, traced_info
+from actors._tracing import install as install_tracer
+from actors._tracing import installed as tracer_installed
+from actors._tracing import uninstall as uninstall_tracer
 
 if TYPE_CHECKING:
     from actors._system import ActorSystem
@@ -68,16 +75,22 @@ __all__ = [
     "Process",
     "Remote",
     "StartContext",
+    "TracedInfo",
+    "Tracer",
     "actor_of",
     "adopt",
     "current_process",
     "handing_over",
+    "install_tracer",
     "lifecycle_event_types",
     "lookup",
     "process_of",
     "register_event_type",
     "remote_target",
     "resolve_system",
+    "traced_info",
+    "tracer_installed",
+    "uninstall_tracer",
     "using_system",
 ]
 

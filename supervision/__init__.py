@@ -16,6 +16,7 @@ from supervision._api import (
     get_childspec,
     handle,
     restart_child,
+    restart_intensity,
     start_child,
     terminate_child,
     which_children,
@@ -38,7 +39,7 @@ from supervision._events import (
     RESTARTED,
     SHUTDOWN,
 )
-from supervision._intensity import RestartIntensity
+from supervision._intensity import IntensityStatus, RestartIntensity
 from supervision._spec import Backoff, ChildSpec, child_spec
 from supervision._supervisor import AUTO_SHUTDOWN, STRATEGIES, DynamicSupervisor, Supervisor
 from supervision._tree import TreeNode, format_tree, tree
@@ -58,6 +59,7 @@ __all__ = [
     "ChildSpec",
     "ChildStartError",
     "DynamicSupervisor",
+    "IntensityStatus",
     "MaxChildren",
     "NotFound",
     "NotSupported",
@@ -74,6 +76,7 @@ __all__ = [
     "get_childspec",
     "handle",
     "restart_child",
+    "restart_intensity",
     "start_child",
     "terminate_child",
     "tree",

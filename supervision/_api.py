@@ -10,6 +10,7 @@ from typing import Any
 
 import actors
 from actors.lowlevel import Process, actor_of, process_of
+from supervision._intensity import IntensityStatus
 from supervision._spec import ChildSpec
 
 __all__ = [
@@ -19,6 +20,7 @@ __all__ = [
     "get_childspec",
     "handle",
     "restart_child",
+    "restart_intensity",
     "start_child",
     "terminate_child",
     "which_children",
@@ -46,6 +48,14 @@ def which_children(
     """``[(id, ref | "restarting" | None, type), ...]`` in start order
     (dynamic supervisors: id ``None``)."""
     result: list[tuple[Any, Any, str]] = request(sup, "which_children", timeout=timeout)
+    return result
+
+
+def restart_intensity(sup: Any, *, timeout: float | None = DEFAULT_TIMEOUT) -> IntensityStatus:
+    """How many restarts ``sup`` may still make inside its sliding window
+    before it gives up and escalates (answered by the supervisor itself, so
+    the figure is consistent with its decisions)."""
+    result: IntensityStatus = request(sup, "intensity", timeout=timeout)
     return result
 
 

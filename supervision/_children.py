@@ -29,7 +29,7 @@ import actors
 from actors.lowlevel import StartContext, adopt, handing_over, process_of
 from supervision import _events as events
 from supervision._errors import ChildAlreadyStarted, ChildStartError
-from supervision._intensity import RestartIntensity
+from supervision._intensity import IntensityStatus, RestartIntensity
 from supervision._spec import ChildSpec
 
 __all__ = [
@@ -427,12 +427,18 @@ class ChildKeeper:
         if proc is not None:
             self.server.system.emit_lifecycle(proc, events.SHUTDOWN, reason)
 
+    def op_intensity(self) -> IntensityStatus:
+        """The restart window as it stands (both kinds of supervisor)."""
+        return self.intensity.status(self.server.system.clock.monotonic())
+
     def dispatch(self, request: Any) -> Any:
         """Answer an API request with ``("ok", value)`` or ``("error", exc)``,
         so a bad request never crashes the supervisor."""
         match request:
             case ("$supervision", operation, *args):
-                handler = getattr(self.server, f"op_{operation}", None)
+                handler = getattr(self.server, f"op_{operation}", None) or getattr(
+                    self, f"op_{operation}", None
+                )
                 if handler is None:
                     return ("error", ValueError(f"unknown supervisor operation {operation!r}"))
                 try:

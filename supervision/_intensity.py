@@ -13,7 +13,9 @@ import math
 from collections import deque
 from typing import Any
 
-__all__ = ["RestartIntensity", "check_intensity"]
+import attrs
+
+__all__ = ["IntensityStatus", "RestartIntensity", "check_intensity"]
 
 
 def check_intensity(max_restarts: Any, max_seconds: Any) -> tuple[int, float]:
@@ -38,6 +40,24 @@ def check_intensity(max_restarts: Any, max_seconds: Any) -> tuple[int, float]:
     return max_restarts, float(max_seconds)
 
 
+@attrs.frozen
+class IntensityStatus:
+    """Where a supervisor stands against its restart intensity, now.
+
+    Attributes:
+        max_restarts: restarts allowed inside the window.
+        max_seconds: the sliding window, in the system clock's seconds.
+        recent: restarts inside the window now (the boundary inclusive).
+        headroom: restarts it may still make; one more than this and it
+            gives up (``reached_max_restart_intensity``) and escalates.
+    """
+
+    max_restarts: int
+    max_seconds: float
+    recent: int
+    headroom: int
+
+
 class RestartIntensity:
     """The restart history of one supervisor. Not thread-safe: it lives in
     one actor and is only touched from its callbacks."""
@@ -56,5 +76,14 @@ class RestartIntensity:
         return len(times) <= self.max_restarts
 
     def recent(self) -> list[float]:
-        """The restart times still inside the window (oldest first)."""
+        """The restart times recorded, oldest first (a later restart drops
+        the ones that have left the window)."""
         return list(self._times)
+
+    def status(self, now: float) -> IntensityStatus:
+        """The window as it stands at ``now``, without changing it."""
+        horizon = now - self.max_seconds
+        recent = sum(1 for t in self._times if t >= horizon)
+        return IntensityStatus(
+            self.max_restarts, self.max_seconds, recent, max(0, self.max_restarts - recent)
+        )

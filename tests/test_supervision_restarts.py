@@ -517,3 +517,38 @@ def test_core_events_of_a_supervised_child_carry_its_child_id(
         events.expect(lambda e, k=k: e.event_type == k and e.component == "Worker") for k in kinds
     ]
     assert [("the-id", "sup")] * 4 == [(e.child_id, e.supervisor) for e in seen]
+
+
+def test_restart_intensity_reports_the_window_as_it_slides(
+    manual_system: actors.ActorSystem, clock: actors.ManualClock
+) -> None:
+    probe = Probe(manual_system)
+    sup = sv.Supervisor.start(
+        [sv.child_spec("w", Worker, probe, "w")],
+        max_restarts=3,
+        max_seconds=10,
+        system=manual_system,
+    )
+    ref = started(probe, "w")
+    assert sv.IntensityStatus(3, 10.0, 0, 3) == sv.restart_intensity(sup)
+
+    ref = _crash_and_wait(probe, ref, "w")  # t=0
+    clock.advance(4)
+    ref = _crash_and_wait(probe, ref, "w")  # t=4
+    assert sv.IntensityStatus(3, 10.0, 2, 1) == sv.restart_intensity(sup)
+
+    clock.advance(6)  # t=10: the t=0 restart is still inside (inclusive boundary)
+    assert 2 == sv.restart_intensity(sup).recent
+    clock.advance(0.5)  # t=10.5: it has aged out
+    assert sv.IntensityStatus(3, 10.0, 1, 2) == sv.restart_intensity(sup)
+
+
+def test_a_dynamic_supervisor_reports_its_intensity_too(
+    manual_system: actors.ActorSystem,
+) -> None:
+    probe = Probe(manual_system)
+    sup = sv.DynamicSupervisor.start(max_restarts=1, max_seconds=5, system=manual_system)
+    sv.start_child(sup, sv.child_spec("w", Worker, probe, "w"))
+    _crash_and_wait(probe, started(probe, "w"), "w")
+
+    assert sv.IntensityStatus(1, 5.0, 1, 0) == sv.restart_intensity(sup)

@@ -19,7 +19,7 @@ import actors
 import supervision as sv
 from actors.audit import AuditLog, AuditStoreError
 from actors.eventstore import EventStore, EventStoreError, SqliteBackend
-from actors.lowlevel import actor_of, process_of
+from actors.lowlevel import process_of
 from actors.pubsub import PubSubManager
 
 __all__ = ["FileSource", "LifecycleTail", "SystemSource", "event_json"]
@@ -82,27 +82,17 @@ def _tree_json(node: sv.TreeNode) -> dict[str, Any]:
 
 
 def _intensity(ref: Any) -> dict[str, Any] | None:
-    """Restarts left before the supervisor gives up (its sliding window).
-
-    TODO(supervision): no public accessor exists; this reads the live
-    supervisor's public ``RestartIntensity`` through ``actor_of``.
-    """
-    server = actor_of(ref)
-    keeper = getattr(server, "keeper", None)
-    intensity = getattr(keeper, "intensity", None)
-    if not isinstance(intensity, sv.RestartIntensity):
-        return None
+    """Restarts left before the supervisor gives up (its sliding window),
+    as the supervisor itself answers; ``None`` once it has exited."""
     try:
-        recent = intensity.recent()
-    except RuntimeError:  # the supervisor changed it while we copied it
+        status = sv.restart_intensity(ref, timeout=2.0)
+    except actors.ActorError:
         return None
-    now = server.system.clock.monotonic()
-    recent = [t for t in recent if t >= now - intensity.max_seconds]
     return {
-        "max_restarts": intensity.max_restarts,
-        "max_seconds": intensity.max_seconds,
-        "recent": len(recent),
-        "headroom": max(0, intensity.max_restarts - len(recent)),
+        "max_restarts": status.max_restarts,
+        "max_seconds": status.max_seconds,
+        "recent": status.recent,
+        "headroom": status.headroom,
     }
 
 

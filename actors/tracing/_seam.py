@@ -1,12 +1,11 @@
-"""The one place above the core that reaches the core's tracing hooks.
-
-TODO(lowlevel): ``install``/``uninstall``/``traced_info`` belong in
-``actors.lowlevel``; until they are there, this module imports the private
-core module and nothing else does.
-"""
+"""The tracing integration's view of the core's hooks, under the names this
+package has always used (they live in :mod:`actors.lowlevel`)."""
 
 from __future__ import annotations
 
-from actors._tracing import TracedInfo, Tracer, install, installed, traced_info, uninstall
+from actors.lowlevel import TracedInfo, Tracer, traced_info
+from actors.lowlevel import install_tracer as install
+from actors.lowlevel import tracer_installed as installed
+from actors.lowlevel import uninstall_tracer as uninstall
 
 __all__ = ["TracedInfo", "Tracer", "install", "installed", "traced_info", "uninstall"]
