@@ -36,6 +36,22 @@ settings.register_profile(
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "default"))
 
 
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> Iterator[None]:
+    """Escape lone surrogates in a report's captured output.
+
+    The bad-input tests log crash reasons decoded with ``surrogateescape``;
+    pytest-xdist sends each report to the controller as UTF-8, which a lone
+    surrogate cannot be, and the whole run would stop with an internal error.
+    """
+    outcome = yield
+    report = outcome.get_result()
+    report.sections = [
+        (title, text.encode("utf-8", "backslashreplace").decode("utf-8"))
+        for title, text in report.sections
+    ]
+
+
 @pytest.fixture(params=["pooled", "thread"])
 def actor_runtime(request: pytest.FixtureRequest) -> str:
     return str(request.param)
