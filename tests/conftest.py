@@ -15,7 +15,7 @@ Hypothesis runs under one of two profiles, chosen by ``HYPOTHESIS_PROFILE``:
 from __future__ import annotations
 
 import os
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Generator, Iterator
 
 import pytest
 from hypothesis import HealthCheck, settings
@@ -36,20 +36,22 @@ settings.register_profile(
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "default"))
 
 
-@pytest.hookimpl(hookwrapper=True)
-def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> Iterator[None]:
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(
+    item: pytest.Item, call: pytest.CallInfo[None]
+) -> Generator[None, pytest.TestReport, pytest.TestReport]:
     """Escape lone surrogates in a report's captured output.
 
     The bad-input tests log crash reasons decoded with ``surrogateescape``;
     pytest-xdist sends each report to the controller as UTF-8, which a lone
     surrogate cannot be, and the whole run would stop with an internal error.
     """
-    outcome = yield
-    report = outcome.get_result()
+    report = yield
     report.sections = [
         (title, text.encode("utf-8", "backslashreplace").decode("utf-8"))
         for title, text in report.sections
     ]
+    return report
 
 
 @pytest.fixture(params=["pooled", "thread"])
