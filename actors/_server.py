@@ -83,6 +83,10 @@ class ServerProcess(Mailbox):
     Created bare by ``GenServer._create_actor_inbox`` (it is the actor's
     pykka inbox) and completed by :meth:`bind` once the actor system, name
     and runtime are known.
+
+    ``handled`` counts the messages its turns have taken (calls, casts,
+    infos, signals), for rates seen from other threads: it is written only by
+    the thread running the turn, once per turn, and read without a lock.
     """
 
     __slots__ = (
@@ -102,6 +106,7 @@ class ServerProcess(Mailbox):
         "actor",
         "component",
         "context",
+        "handled",
         "handover",
         "idle_timeout",
         "inline_calls",
@@ -114,6 +119,7 @@ class ServerProcess(Mailbox):
 
     def __init__(self) -> None:
         self.init_mailbox()
+        self.handled = 0
         self.component = "unstarted"
         self.name = None
         self.id = "unbound"
@@ -381,6 +387,7 @@ class ServerProcess(Mailbox):
                 self._crash(actor, exc)
             finally:
                 slot[0] = previous
+            self.handled += budget - left  # once per turn, not per message
         if self._space_waiters is not None:
             self.notify_space()
         if self._phase == DEAD:

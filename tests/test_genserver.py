@@ -7,6 +7,8 @@ from typing import Any
 import pytest
 
 import actors
+from actors._server import ServerProcess
+from actors.lowlevel import process_of
 from actors.testing import ANY, Probe, settle
 from tests.servers import Counter, Forwarder
 
@@ -18,6 +20,23 @@ def test_call_cast_and_info_reach_their_callbacks(actor_system: actors.ActorSyst
     actors.send(counter, ("add", 100))
 
     assert 115 == actors.call(counter, ("get",))
+
+
+def test_handled_counts_every_message_its_turns_took(actor_system: actors.ActorSystem) -> None:
+    counter = Counter.start(system=actor_system)
+    proc = process_of(counter)
+    assert isinstance(proc, ServerProcess)
+    assert 0 == proc.handled  # init is not a message
+
+    for _ in range(50):
+        actors.cast(counter, ("add", 1))
+        actors.send(counter, ("add", 1))
+    for _ in range(20):
+        actors.call(counter, ("get",))  # inline when idle, queued otherwise: both count
+
+    assert 120 == proc.handled
+    assert 100 == actors.call(counter, ("get",))
+    assert 121 == proc.handled
 
 
 def test_init_receives_positional_and_keyword_arguments(actor_system: actors.ActorSystem) -> None:

@@ -68,7 +68,7 @@ PAGE: Final = """<!doctype html>
     <th class="n">dropped/s</th><th class="n">failed/s</th><th class="n">published</th>
     <th class="n">subscribers</th><th class="n">lag</th></tr></thead><tbody></tbody></table></div></section>
   <section id="process-panel"><h2>Processes by mailbox depth</h2><div class="scroll"><table id="processes">
-    <thead><tr><th>name</th><th>component</th><th>runtime</th><th class="n">depth</th><th class="n">change/s</th></tr></thead>
+    <thead><tr><th>name</th><th>component</th><th>runtime</th><th class="n">depth</th><th class="n">change/s</th><th class="n">msg/s</th></tr></thead>
     <tbody></tbody></table></div></section>
   <section id="store-panel"><h2>Event stores</h2><div id="notice"></div><div class="scroll" id="stores"></div></section>
   <section id="lifecycle-panel"><h2>Lifecycle</h2>
@@ -144,10 +144,15 @@ function render(snap) {
     <td class="n">${rate(r, before.get(r.name), "failed", dt)}</td>
     <td class="n published">${r.published}</td><td class="n">${r.subscribers}</td>
     <td class="n">${r.largest_mailbox}</td></tr>`).join("");
-  const depths = new Map((previous?.processes ?? []).map((p) => [p.id, p.depth]));
+  const was = new Map((previous?.processes ?? []).map((p) => [p.id, p]));
+  const perSecond = (p, field) => {
+    const before = was.get(p.id);
+    return before && dt > 0 && p[field] != null && before[field] != null
+      ? ((p[field] - before[field]) / dt).toFixed(1) : "-";
+  };
   $("processes").tBodies[0].innerHTML = snap.processes.map((p) => `<tr><td>${esc(p.name ?? "-")}</td>
     <td>${esc(p.component)}</td><td>${esc(p.runtime)}</td><td class="n">${p.depth}</td>
-    <td class="n">${depths.has(p.id) && dt > 0 ? ((p.depth - depths.get(p.id)) / dt).toFixed(1) : "-"}</td></tr>`).join("");
+    <td class="n">${perSecond(p, "depth")}</td><td class="n rate">${perSecond(p, "handled")}</td></tr>`).join("");
   renderStores(snap.stores);
   for (const e of snap.lifecycle) {
     if (e.seq <= lastSeq) continue;

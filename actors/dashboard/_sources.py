@@ -156,6 +156,9 @@ class SystemSource:
                     "name": None if proc.name is None else str(proc.name),
                     "component": str(getattr(proc, "component", type(proc).__name__)),
                     "depth": proc.queue_len(),
+                    # Messages its turns have taken so far (probes: None);
+                    # the page shows the rate between two snapshots.
+                    "handled": getattr(proc, "handled", None),
                     "runtime": getattr(proc, "runtime", "?"),
                 }
             )

@@ -12,8 +12,9 @@ from typing import Any
 import pytest
 
 import actors
-from actors import dashboard
+from actors import dashboard, pubsub
 from actors.eventstore import EventStore
+from actors.testing import ANY, Probe
 
 
 def get(url: str) -> tuple[int, bytes]:
@@ -66,6 +67,25 @@ def test_snapshot_shows_the_system(app_system: Any) -> None:
         snap["lifecycle"][0]["name"],
     )
     assert system.name == snap["system"]
+
+
+def test_the_snapshot_counts_the_messages_each_process_handled(app_system: Any) -> None:
+    system, _ = app_system
+    with dashboard.serve(system, port=0) as board, Probe(system) as watcher:
+        before = _row(json.loads(get(board.url + "api/snapshot")[1]), "ticker")
+        # Subscribed after the first snapshot: the first tick seen was broadcast
+        # by a turn counted later, and the second tick's turn began after it ended.
+        pubsub.subscribe("ex_esdb_health", "cluster:health", watcher, system=system)
+        watcher.expect(("tick", ANY), 5)
+        watcher.expect(("tick", ANY), 5)
+        after = _row(json.loads(get(board.url + "api/snapshot")[1]), "ticker")
+
+    assert isinstance(before["handled"], int)
+    assert after["handled"] >= before["handled"] + 1
+
+
+def _row(snap: dict[str, Any], name: str) -> dict[str, Any]:
+    return next(row for row in snap["processes"] if row["name"] == name)
 
 
 def test_replay_is_refused_unless_allowed(app_system: Any) -> None:
