@@ -9,9 +9,6 @@ Supervision trees live in the sibling package ``supervision``; pub/sub in
 
 from __future__ import annotations
 
-from importlib.metadata import PackageNotFoundError
-from importlib.metadata import version as _version
-
 from actors._aio import AsyncInbox, InboxClosed, acall, acast, arun_blocking, asend, astop
 from actors._api import (
     call,
@@ -54,11 +51,7 @@ from actors._result import Error, Ok
 from actors._server import NO_REPLY
 from actors._system import ActorSystem, SystemStatistics, default_system
 from actors._timers import TimerRef
-
-try:
-    __version__: str = _version("actors-otp")
-except PackageNotFoundError:  # imported from a source tree that was never installed
-    __version__ = "0+unknown"
+from actors._version import __version__
 
 __all__ = [
     "KILL",

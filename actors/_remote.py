@@ -17,7 +17,6 @@ Without a cluster, ``(name, node)`` tuples are ordinary registered names.
 
 from __future__ import annotations
 
-from importlib.metadata import entry_points
 from typing import TYPE_CHECKING, Any, Protocol
 
 if TYPE_CHECKING:
@@ -66,6 +65,8 @@ def connect(system: ActorSystem, url: str) -> Remote:
         msg = f"cluster must be a URL such as 'redis://127.0.0.1:6379/0', got {url!r}"
         raise ValueError(msg)
     scheme = url.split("://", 1)[0].lower()
+    from importlib.metadata import entry_points  # only systems that join a cluster pay for it
+
     for entry in entry_points(group=ENTRY_POINT_GROUP):
         if entry.name == scheme:
             connector = entry.load()

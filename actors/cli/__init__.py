@@ -130,7 +130,7 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="S",
         help="let it run (traffic, crashes) this long first",
     )
-    from actors.cli._events_cmd import add_commands as add_event_commands
+    from actors.cli._events_args import add_commands as add_event_commands
 
     add_event_commands(commands)
     from actors.cli._dashboard_cmd import add_command as add_dashboard_command

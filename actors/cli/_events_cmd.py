@@ -24,6 +24,7 @@ import threading
 from datetime import UTC, datetime
 from typing import Any, Final, TextIO
 
+from actors.cli._events_args import DEFAULT_EVENTS
 from actors.cli._render import Style, table
 from actors.eventstore import (
     ALL,
@@ -38,32 +39,11 @@ from actors.eventstore import (
     open_postgres,
 )
 
-__all__ = ["DEFAULT_EVENTS", "add_commands", "run", "run_events", "run_subscriptions"]
+__all__ = ["DEFAULT_EVENTS", "run", "run_events", "run_subscriptions"]
 
-DEFAULT_EVENTS: Final = "./actors-events.db"
 PAGE: Final = 1000
 DATA_WIDTH: Final = 60
 POLL: Final = 0.2
-
-
-def add_commands(commands: Any) -> None:
-    """Register ``events`` and ``subscriptions`` on the ``actors`` parser."""
-    events = commands.add_parser("events", help="list an event store's streams, or print one")
-    events.add_argument("path", nargs="?", default=DEFAULT_EVENTS, metavar="PATH")
-    events.add_argument("stream", nargs="?", metavar="STREAM", help="a stream, or $all")
-    events.add_argument("--json", action="store_true", help="JSON lines instead of a table")
-    events.add_argument("--follow", action="store_true", help="keep printing new events")
-    subscriptions = commands.add_parser(
-        "subscriptions", help="persistent subscription groups: lag, in flight, parked"
-    )
-    subscriptions.add_argument("path", nargs="?", default=DEFAULT_EVENTS, metavar="PATH")
-    subscriptions.add_argument(
-        "--replay-parked",
-        nargs=2,
-        metavar=("STREAM", "GROUP"),
-        help="send the group's parked messages again",
-    )
-    subscriptions.add_argument("--json", action="store_true", help="JSON lines instead of a table")
 
 
 def run(args: argparse.Namespace, out: TextIO, err: TextIO = sys.stderr) -> int:
