@@ -65,8 +65,8 @@ def run_listener(url: str, projection: str) -> None:
     """The other process: project until the writer's BatchClosed event."""
     done = threading.Event()
     with (
-        actors.ActorSystem() as system,
-        EventStore.open(url, system=system) as store,
+        actors.ActorSystem(),
+        EventStore.open(url) as store,
         ProjectionDB(projection, "PeopleProjection") as db,
     ):
         PeopleProjection.start(store, "people", db, done, name="PeopleProjection")
@@ -111,9 +111,9 @@ def main() -> None:
     if actors_cli(["store", "init", url]) != 0:
         raise SystemExit(1)
     try:
-        with tempfile.TemporaryDirectory() as folder, actors.ActorSystem() as system:
+        with tempfile.TemporaryDirectory() as folder, actors.ActorSystem():
             projection = str(Path(folder, "people.db"))
-            with EventStore.open(url, system=system) as store:
+            with EventStore.open(url) as store:
                 listener = ListenerProcess(url, projection)
                 listener.subscribed.wait(30.0)
                 store.append(

@@ -50,3 +50,13 @@ def test_secure_messages_shows_every_verdict_and_the_counted_forgeries() -> None
         "expired",
     } == verdicts
     assert "statistics: forged=2" in result.stdout
+
+
+def test_examples_and_the_readme_let_the_current_system_resolve() -> None:
+    """Inside ``with ActorSystem()`` the block's system is current: passing it
+    by hand again is noise the examples should not teach."""
+    texts = {p.name: p.read_text() for p in EXAMPLES} | {
+        "README.md": (ROOT / "README.md").read_text()
+    }
+
+    assert [] == [name for name, text in texts.items() if "system=system" in text]
