@@ -165,14 +165,17 @@ def _serve_bare(port: int, mode: str, count: int) -> None:
     else:  # request/reply
         last = _last_id(r, "bench_req")
         print("ready", flush=True)
-        while True:
-            reply = r.xread({"bench_req": last}, block=5000, count=512)
-            if not reply:
-                break
-            for _, entries in reply:
-                for entry_id, fields in entries:
-                    last = entry_id
-                    r.xadd("bench_rep", {"e": fields[b"e"]})
+        try:
+            while True:
+                reply = r.xread({"bench_req": last}, block=5000, count=512)
+                if not reply:
+                    break
+                for _, entries in reply:
+                    for entry_id, fields in entries:
+                        last = entry_id
+                        r.xadd("bench_rep", {"e": fields[b"e"]})
+        except (redis.TimeoutError, redis.ConnectionError):
+            pass  # the run is over: the caller went quiet, or the server is going away
         sys.stdin.read()
 
 
