@@ -162,6 +162,8 @@ def call(
         if proc.inline_calls and _inline.depth < INLINE_CALL_DEPTH and proc.acquire():
             return _call_inline(proc, target, request, caller, wait)
         delivered = proc.push(Call(request, caller))
+    elif _tracing.enabled and hasattr(proc, "deliver_traced_call"):
+        return _tracing.call(proc, target, request, caller, wait)  # a remote proxy
     else:
         delivered = proc.deliver_call(request, caller)
     if not delivered:

@@ -37,6 +37,8 @@ __all__ = [
     "Tracer",
     "call",
     "cast",
+    "deliver_traced_call",
+    "deliver_traced_cast",
     "enabled",
     "handle",
     "handle_info",
@@ -135,14 +137,16 @@ _UNTRACED = _Untraced()
 
 
 def call(proc: Any, target: Any, request: Any, caller: Caller, wait: float | None) -> Any:
-    """:func:`actors.call` to a GenServer while tracing: the sender's span
-    covers the wait; the call goes through the mailbox (never inline)."""
+    """:func:`actors.call` while tracing, to a GenServer or to a process that
+    carries trace context itself (``deliver_traced_call``: a remote proxy).
+    The sender's span covers the wait; the call goes through the mailbox
+    (never inline)."""
     tracer = _tracer or _UNTRACED
     token, carrier = tracer.start("call", proc, request)
     error: BaseException | None = None
     future = caller.future
     try:
-        if not proc.push(Traced(Call(request, caller), carrier)):
+        if not deliver_traced_call(proc, request, caller, carrier):
             raise CallError(NOPROC, target, request)
         if not future._wait(wait) and future.try_set_exception(
             CallError("timeout", target, request)
@@ -162,11 +166,33 @@ def cast(proc: Any, request: Any) -> bool:
     tracer = _tracer or _UNTRACED
     token, carrier = tracer.start("cast", proc, request)
     try:
-        if not hasattr(proc, "run_turn"):  # a probe, an inbox, a remote proxy
-            return bool(proc.deliver_cast(request))
-        return bool(proc.push(Traced(Cast(request), carrier)))
+        return deliver_traced_cast(proc, request, carrier)
     finally:
         tracer.end(token, None)
+
+
+def deliver_traced_call(proc: Any, request: Any, caller: Caller, carrier: Any) -> bool:
+    """Deliver a call that continues ``carrier``'s trace: a GenServer handles
+    it inside a span of that trace; a process with ``deliver_traced_call``
+    (a remote proxy) carries the context on; any other gets the plain call.
+    Runs in the sender's thread (or a cluster reader's, for a call that
+    arrived from another node)."""
+    if hasattr(proc, "run_turn"):
+        return bool(proc.push(Traced(Call(request, caller), carrier)))
+    forward = getattr(proc, "deliver_traced_call", None)
+    if forward is not None:
+        return bool(forward(request, caller, carrier))
+    return bool(proc.deliver_call(request, caller))
+
+
+def deliver_traced_cast(proc: Any, request: Any, carrier: Any) -> bool:
+    """:func:`deliver_traced_call` for a cast."""
+    if hasattr(proc, "run_turn"):
+        return bool(proc.push(Traced(Cast(request), carrier)))
+    forward = getattr(proc, "deliver_traced_cast", None)
+    if forward is not None:
+        return bool(forward(request, carrier))
+    return bool(proc.deliver_cast(request))
 
 
 def handle(proc: Any, actor: Any, message: Traced) -> None:

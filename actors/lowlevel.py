@@ -27,7 +27,9 @@ or adopts them.
   resolve to the proxy processes it returns).
 * :class:`Tracer`, :func:`install_tracer`, :func:`uninstall_tracer`,
   :func:`tracer_installed`, :class:`TracedInfo`, :func:`traced_info`: how a
-  tracing integration (``actors.tracing``) hooks calls, casts and broadcasts.
+  tracing integration (``actors.tracing``) hooks calls, casts and broadcasts;
+  :func:`deliver_traced_call`, :func:`deliver_traced_cast`: how a transport
+  (the cluster) delivers a call or cast that arrived with a trace context.
 """
 
 from __future__ import annotations
@@ -53,7 +55,13 @@ from actors._process import (
 from actors._remote import ENTRY_POINT_GROUP as CLUSTER_ENTRY_POINTS
 from actors._remote import Remote, remote_target
 from actors._startctx import CrashHook, StartContext, adopt, handing_over
-from actors._tracing import TracedInfo, Tracer, traced_info
+from actors._tracing import (
+    TracedInfo,
+    Tracer,
+    deliver_traced_call,
+    deliver_traced_cast,
+    traced_info,
+)
 from actors._tracing import install as install_tracer
 from actors._tracing import installed as tracer_installed
 from actors._tracing import uninstall as uninstall_tracer
@@ -80,6 +88,8 @@ __all__ = [
     "actor_of",
     "adopt",
     "current_process",
+    "deliver_traced_call",
+    "deliver_traced_cast",
     "handing_over",
     "install_tracer",
     "lifecycle_event_types",

@@ -23,7 +23,7 @@ from hypothesis import HealthCheck, settings
 import actors
 from actors.testing import Probe
 
-pytest_plugins = ["pytester"]
+pytest_plugins = ["pytester", "tests.otel_fixtures"]
 
 settings.register_profile("default", max_examples=20, deadline=None, derandomize=False)
 settings.register_profile(

@@ -40,7 +40,17 @@ from actors.cluster._proxy import Address, Agent, RemotePid, RemoteProcess
 from actors.cluster._sequence import DUPLICATE, SequenceTracker
 from actors.cluster._settings import DURABLE, Settings
 from actors.cluster._stats import ClusterStatistics, Counters
-from actors.lowlevel import MonitorRef, Process, process_of, register_event_type
+from actors.lowlevel import (
+    MonitorRef,
+    Process,
+    TracedInfo,
+    deliver_traced_call,
+    deliver_traced_cast,
+    process_of,
+    register_event_type,
+    traced_info,
+    tracer_installed,
+)
 
 __all__ = ["EVENT_TYPES", "ClusterNode", "NodeInfo"]
 
@@ -392,9 +402,10 @@ class ClusterNode:
         except EncodeError:
             return self.codec.dumps(repr(reason))
 
-    def send_op(self, proxy: RemoteProcess, kind: str, payload: Any) -> bool:
+    def send_op(self, proxy: RemoteProcess, kind: str, payload: Any, trace: Any = None) -> bool:
         """``send``/``cast``/``kill`` to a remote actor; ``False`` if its node
         is down or the outbox is full (counted as a dead letter by the caller).
+        ``trace``: the sender's trace context (a cast made while tracing).
 
         Raises:
             EncodeError: ``payload`` cannot cross nodes (names its type).
@@ -402,10 +413,13 @@ class ClusterNode:
         payload_json = self.codec.dumps(payload)
         if proxy.node not in self._up:
             return False
-        return self._enqueue(proxy.node, kind, {"a": self._address(proxy)}, payload_json)
+        extra: dict[str, Any] = {"a": self._address(proxy)}
+        _add_trace(extra, trace)
+        return self._enqueue(proxy.node, kind, extra, payload_json)
 
-    def call(self, proxy: RemoteProcess, request: Any, caller: Any) -> None:
+    def call(self, proxy: RemoteProcess, request: Any, caller: Any, trace: Any = None) -> None:
         """Send a call; its reply (or failure) completes ``caller.future``.
+        ``trace``: the caller's trace context (a call made while tracing).
 
         Raises:
             EncodeError: ``request`` cannot cross nodes.
@@ -419,6 +433,7 @@ class ClusterNode:
         with self._lock:
             self._pending[cid] = _Pending(future, proxy.node, proxy.ref, request)
         extra = {"a": self._address(proxy), "c": cid}
+        _add_trace(extra, trace)
         if not self._enqueue(proxy.node, "call", extra, payload_json):
             with self._lock:
                 self._pending.pop(cid, None)
@@ -534,13 +549,17 @@ class ClusterNode:
             return Ok()  # left the cluster: there is nobody else to reach
         handle = self.manager.get(instance) if self.manager is not None else None
         extra: dict[str, Any] | None = None
+        if message.__class__ is TracedInfo:  # broadcast while tracing: the context travels
+            extra = {}
+            _add_trace(extra, message.trace)
+            message = tuple(message)
         try:
             if handle is not None and handle.config.secure:
                 wire = self._sign(handle, instance, topic, message)
                 if isinstance(wire, Error):
                     return wire
                 payload_json = json.dumps(wire.decode("utf-8"))
-                extra = {"sig": 1}
+                extra = {**(extra or {}), "sig": 1}
             else:
                 payload_json = self.codec.dumps(message)
         except messages.NoSecretError:
@@ -556,7 +575,7 @@ class ClusterNode:
             APPEND if durable else PUBLISH,
             key,
             lambda s: codec.frame(
-                "b", origin, inc, s, stamp, payload_json, instance, topic, to, extra
+                "b", origin, inc, s, stamp, payload_json, instance, topic, to, extra or None
             ),
         )
         if seq is None:
@@ -602,6 +621,9 @@ class ClusterNode:
             logger.warning("cluster %s: dropped a broadcast on %s: %s", self.node, instance, exc)
             return
         self.counters.add("received")
+        trace = _trace_of(envelope.extra) if envelope.extra else None
+        if trace is not None and message.__class__ is tuple and tracer_installed():
+            message = traced_info(message, trace)  # its handling continues the sender's trace
         handle.local_broadcast(topic, message, wait=durable)
 
     def _receive_secure(
@@ -741,13 +763,27 @@ class ClusterNode:
         if kind == "call":
             caller = actors.Caller(_ReplyTo(self, origin, x["c"]), None)
             request = decode(payload)
-            if proc is None or not proc.alive or not proc.deliver_call(request, caller):
+            trace = _trace_of(x)
+            if (
+                proc is None
+                or not proc.alive
+                or not (
+                    proc.deliver_call(request, caller)
+                    if trace is None
+                    else deliver_traced_call(proc, request, caller, trace)
+                )
+            ):
                 self.reply(origin, x["c"], False, actors.NOPROC)
         elif kind == "send":
             if proc is None or not proc.deliver(decode(payload)):
                 self.system.count_dead_letters()
         elif kind == "cast":
-            if proc is None or not proc.deliver_cast(decode(payload)):
+            trace = _trace_of(x)
+            if proc is None or not (
+                proc.deliver_cast(decode(payload))
+                if trace is None
+                else deliver_traced_cast(proc, decode(payload), trace)
+            ):
                 self.system.count_dead_letters()
         elif kind == "monitor":
             if proc is None or not self.agent.watch(proc, origin, x["m"]):
@@ -1069,3 +1105,30 @@ def _sender_of(proc: Process | None, address: Any) -> list[Any]:
 
 def _text(value: Any) -> str:
     return value.decode("utf-8", "replace") if isinstance(value, bytes) else str(value)
+
+
+TRACE_FIELDS: Final = 4
+"""At most this many trace-context fields cross nodes (``traceparent``,
+``tracestate``, ...); each key and value at most :data:`TRACE_TEXT` long."""
+TRACE_TEXT: Final = 512
+
+
+def _add_trace(extra: dict[str, Any], trace: Any) -> None:
+    """Put a W3C trace context (a small ``str -> str`` dict) on an envelope;
+    anything else a tracer made stays home (the call still goes)."""
+    if isinstance(trace, dict) and trace and _is_trace_context(trace):
+        extra["tp"] = trace
+
+
+def _trace_of(extra: dict[str, Any]) -> dict[str, str] | None:
+    """The trace context an envelope carries, if it is one (else ``None``:
+    a malformed one never fails the call it came with)."""
+    trace = extra.get("tp")
+    return trace if isinstance(trace, dict) and _is_trace_context(trace) else None
+
+
+def _is_trace_context(trace: dict[Any, Any]) -> bool:
+    return len(trace) <= TRACE_FIELDS and all(
+        isinstance(k, str) and isinstance(v, str) and len(k) <= TRACE_TEXT and len(v) <= TRACE_TEXT
+        for k, v in trace.items()
+    )

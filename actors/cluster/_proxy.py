@@ -96,6 +96,15 @@ class RemoteProcess(Process):
         self.cluster.call(self, request, caller)
         return True
 
+    def deliver_traced_call(self, request: Any, caller: Any, carrier: Any) -> bool:
+        """A call made while tracing: ``carrier`` (the caller's W3C trace
+        context) travels in the envelope, so the remote turn continues it."""
+        self.cluster.call(self, request, caller, trace=carrier)
+        return True
+
+    def deliver_traced_cast(self, request: Any, carrier: Any) -> bool:
+        return self.cluster.send_op(self, "cast", request, trace=carrier)
+
     def offer(
         self,
         message: Any,

@@ -54,7 +54,13 @@ def instrument(
         if pubsub:
             original = PubSub.dispatch
             _saved["dispatch"] = original
-            PubSub.dispatch = _traced_dispatch(original, tracer)  # type: ignore[method-assign]
+            PubSub.dispatch = _in_broadcast_span(original, tracer)  # type: ignore[method-assign]
+            # A broadcast that also leaves the node opens its span here, so the
+            # context reaches the cluster adapter with the message (and the
+            # dispatch inside passes the traced message through).
+            fan_out = PubSub._broadcast
+            _saved["broadcast"] = fan_out
+            PubSub._broadcast = _in_broadcast_span(fan_out, tracer)  # type: ignore[method-assign]
         if eventstore:
             append = EventStore.append
             _saved["append"] = append
@@ -74,15 +80,23 @@ def _uninstrument_locked() -> None:
     dispatch = _saved.pop("dispatch", None)
     if dispatch is not None:
         PubSub.dispatch = dispatch  # type: ignore[method-assign]
+    fan_out = _saved.pop("broadcast", None)
+    if fan_out is not None:
+        PubSub._broadcast = fan_out  # type: ignore[method-assign]
     append = _saved.pop("append", None)
     if append is not None:
         EventStore.append = append  # type: ignore[method-assign]
     _saved.clear()
 
 
-def _traced_dispatch(original: Any, tracer: trace.Tracer) -> Any:
-    def dispatch(self: PubSub, topic: str, message: Any, *args: Any, **kwargs: Any) -> Any:
-        # Whatever else dispatch takes (exclude, wait, a cached plan) passes through.
+def _in_broadcast_span(original: Any, tracer: trace.Tracer) -> Any:
+    """``original(self, topic, message, ...)`` inside a ``broadcast`` span,
+    with the message as a :class:`TracedInfo` carrying the span's context.
+    A message that already is one (a dispatch inside a traced broadcast, or
+    one that arrived from another node) passes through untouched."""
+
+    def traced(self: PubSub, topic: str, message: Any, *args: Any, **kwargs: Any) -> Any:
+        # Whatever else it takes (sender, exclude, wait, a cached plan) passes through.
         if message.__class__ is not tuple:  # only tagged tuples travel as TracedInfo
             return original(self, topic, message, *args, **kwargs)
         with tracer.start_as_current_span(
@@ -105,8 +119,8 @@ def _traced_dispatch(original: Any, tracer: trace.Tracer) -> Any:
                 span.set_status(Status(StatusCode.ERROR, str(getattr(result, "reason", ""))))
             return result
 
-    dispatch.__wrapped__ = original  # type: ignore[attr-defined]
-    return dispatch
+    traced.__wrapped__ = original  # type: ignore[attr-defined]
+    return traced
 
 
 def _traced_append(original: Any, tracer: trace.Tracer) -> Any:

@@ -182,3 +182,33 @@ def test_concurrent_publishers_get_dense_ordered_numbers() -> None:
     entries = outbox.take(100_000)
     assert list(range(1, 16_001)) == [e.seq for e in entries]
     assert [str(e.seq).encode() for e in entries] == [e.data for e in entries]
+
+
+@pytest.mark.parametrize(
+    "carried",
+    [
+        "00-abc-def-01",
+        ["traceparent"],
+        {"traceparent": 7},
+        {7: "x"},
+        {"traceparent": "x" * 513},
+        {f"k{i}": "v" for i in range(5)},
+    ],
+    ids=["text", "list", "int_value", "int_key", "too_long", "too_many"],
+)
+def test_a_malformed_trace_context_is_ignored_never_fatal(carried: Any) -> None:
+    from actors.cluster._node import _add_trace, _trace_of
+
+    assert _trace_of({"tp": carried}) is None
+    extra: dict[str, Any] = {}
+    _add_trace(extra, carried)
+    assert {} == extra
+
+
+def test_a_w3c_trace_context_travels_as_it_is() -> None:
+    from actors.cluster._node import _add_trace, _trace_of
+
+    context = {"traceparent": "00-" + "1" * 32 + "-" + "2" * 16 + "-01", "tracestate": "a=b"}
+    extra: dict[str, Any] = {}
+    _add_trace(extra, context)
+    assert context == _trace_of(extra)

@@ -7,14 +7,12 @@ import subprocess
 import sys
 import textwrap
 import typing
-from collections.abc import Iterator, Mapping
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
 import pytest
 from opentelemetry.sdk.trace import Event, ReadableSpan, TracerProvider
-from opentelemetry.sdk.trace.export import SimpleSpanProcessor
-from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
 from opentelemetry.trace import SpanKind, StatusCode
 from opentelemetry.util.types import AnyValue
 
@@ -23,18 +21,6 @@ from actors import pubsub, tracing
 from actors.eventstore import EventData, EventStore
 from actors.pubsub import PubSub, PubSubManager
 from actors.testing import ANY, Probe
-
-
-@pytest.fixture
-def provider() -> Iterator[tuple[TracerProvider, InMemorySpanExporter]]:
-    exporter = InMemorySpanExporter()
-    provider = TracerProvider()
-    provider.add_span_processor(SimpleSpanProcessor(exporter))
-    tracing.instrument(tracer_provider=provider)
-    try:
-        yield provider, exporter
-    finally:
-        tracing.uninstrument()
 
 
 class Orders(actors.GenServer):
