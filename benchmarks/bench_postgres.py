@@ -134,7 +134,7 @@ def _schema() -> Iterator[str]:
     """A fresh, initialised store schema; yields its URL."""
     import psycopg
 
-    from actors.eventstore._pg_schema import apply_migrations
+    from actors.eventstore.postgres import apply_migrations
 
     name = f"bench_{uuid.uuid4().hex[:10]}"
     with psycopg.connect(PG_URL, autocommit=True) as conn:
@@ -239,7 +239,7 @@ def bench_appends(scale: float) -> Iterator[Record]:
         return
     import psycopg
 
-    from actors.eventstore._pg_url import parse_postgres_url
+    from actors.eventstore.postgres import parse_postgres_url
 
     rounds, batch = 6, 100
     per_round = max(1000, int(5000 * scale)) // batch * batch
@@ -332,7 +332,7 @@ def bench_delivery_latency(scale: float) -> Iterator[Record]:
         finally:
             child.close()
     with _schema() as url:
-        from actors.eventstore._pg_url import parse_postgres_url
+        from actors.eventstore.postgres import parse_postgres_url
 
         target = parse_postgres_url(url)
         child = _Child("bare-listen", target.conninfo, total)

@@ -145,7 +145,7 @@ def main() -> None:
 def drop_schema(url: str) -> None:
     import psycopg
 
-    from actors.eventstore._pg_url import parse_postgres_url
+    from actors.eventstore.postgres import parse_postgres_url
 
     target = parse_postgres_url(url)
     with psycopg.connect(target.conninfo, autocommit=True) as conn:

@@ -6,7 +6,7 @@ URL)``, ``AuditLog.open(URL)`` and ``actors audit URL`` use it. The tables
 (``lifecycle_events``, ``audit_events``, ``audit_sequence``, ``audit_runs``)
 live in the same PostgreSQL schema as the event store (``?schema=NAME``,
 default ``actors``), created by ``actors store init URL`` (schema version
-3; see :mod:`actors.eventstore._pg_schema`).
+3; see :mod:`actors.eventstore.postgres`).
 
 A batch is one transaction that locks the one row of ``audit_sequence``
 until it commits: ``seq`` numbers the entries of every writer in commit
@@ -39,8 +39,13 @@ from actors.audit._rows import AUDIT_COLUMNS, LIFECYCLE_COLUMNS, audit_row, life
 
 # The PostgreSQL plumbing (URLs, masked passwords, the versioned schema) is
 # the event store's, which owns the schema the audit tables live in.
-from actors.eventstore._pg_schema import installed_version, quote_schema
-from actors.eventstore._pg_url import PgTarget, is_postgres_url, parse_postgres_url
+from actors.eventstore.postgres import (
+    PgTarget,
+    installed_version,
+    is_postgres_url,
+    parse_postgres_url,
+    quote_schema,
+)
 
 __all__ = ["MIN_SCHEMA_VERSION", "PgReader", "PostgresAuditStore", "is_postgres_url"]
 

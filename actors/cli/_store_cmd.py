@@ -50,7 +50,7 @@ def run(args: argparse.Namespace, out: TextIO, err: TextIO | None = None) -> int
     err = err if err is not None else sys.stderr
     prog = f"actors store {args.store_command}"
     try:
-        from actors.eventstore._pg_url import parse_postgres_url
+        from actors.eventstore.postgres import parse_postgres_url
 
         target = parse_postgres_url(args.url)
     except ValueError as exc:
@@ -59,7 +59,7 @@ def run(args: argparse.Namespace, out: TextIO, err: TextIO | None = None) -> int
     try:
         import psycopg
 
-        from actors.eventstore import _pg_schema as schema
+        from actors.eventstore import postgres as schema
     except ImportError:
         print(f"{prog}: psycopg is not installed: pip install 'actors-otp[postgres]'", file=err)
         return 1
@@ -99,7 +99,7 @@ def run(args: argparse.Namespace, out: TextIO, err: TextIO | None = None) -> int
 
 
 def _status(conn: Any, schema_name: str, masked: str, as_json: bool, out: TextIO) -> int:
-    from actors.eventstore import _pg_schema as schema
+    from actors.eventstore import postgres as schema
 
     status = schema.schema_status(conn, schema_name, instance_timeout=10.0)
     status["url"] = masked

@@ -5,7 +5,7 @@ by several processes.
 ``eventbus_topics``, ``eventbus_events`` and ``eventbus_deliveries`` in the
 same PostgreSQL schema as the event store (``?schema=NAME``, default
 ``actors``), created by ``actors store init URL`` (schema version 2; see
-:mod:`actors.eventstore._pg_schema`).
+:mod:`actors.eventstore.postgres`).
 
 Several processes may use the same tables at once (``shared = True``):
 every decision is the database's, in one transaction per call. A write
@@ -49,8 +49,7 @@ from actors.eventbus._event import Event, EventId
 
 # The PostgreSQL plumbing (URLs, masked passwords, the versioned schema) is
 # the event store's, which owns the schema both live in.
-from actors.eventstore._pg_schema import installed_version, quote_schema
-from actors.eventstore._pg_url import parse_postgres_url
+from actors.eventstore.postgres import installed_version, parse_postgres_url, quote_schema
 
 __all__ = ["MIN_SCHEMA_VERSION", "PostgresBackend"]
 

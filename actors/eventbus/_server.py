@@ -750,7 +750,7 @@ def _open_postgres(url: str) -> EventBusBackend:
     try:
         from actors.eventbus._postgres import PostgresBackend
     except ImportError as exc:
-        from actors.eventstore._pg_url import mask_url
+        from actors.eventstore import mask_url
 
         msg = (
             f"the EventBus on PostgreSQL ({mask_url(url)}) needs psycopg ({exc.name} is "

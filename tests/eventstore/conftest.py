@@ -55,7 +55,7 @@ class PgSchema:
     def __init__(self, server: str) -> None:
         import psycopg
 
-        from actors.eventstore._pg_schema import apply_migrations
+        from actors.eventstore.postgres import apply_migrations
 
         self.name = f"t_{uuid.uuid4().hex[:12]}"
         self.server = server

@@ -99,7 +99,7 @@ class PrivateServer:
 def server() -> Iterator[PrivateServer]:
     import psycopg
 
-    from actors.eventstore._pg_schema import apply_migrations
+    from actors.eventstore.postgres import apply_migrations
 
     made = PrivateServer()
     try:

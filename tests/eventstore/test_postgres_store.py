@@ -28,9 +28,8 @@ from actors.eventstore import (
     WrongExpectedVersion,
 )
 from actors.eventstore._pg_listen import parse_payload
-from actors.eventstore._pg_schema import SCHEMA_VERSION
-from actors.eventstore._pg_url import mask_url, parse_postgres_url
 from actors.eventstore._postgres import PostgresBackend
+from actors.eventstore.postgres import SCHEMA_VERSION, mask_url, parse_postgres_url
 from actors.testing import ANY, Probe
 from tests.eventstore.conftest import T0, PgSchema, batch
 
