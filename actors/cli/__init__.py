@@ -92,8 +92,8 @@ def build_parser() -> argparse.ArgumentParser:
     demo.add_argument(
         "--audit",
         default=DEFAULT_AUDIT,
-        metavar="PATH",
-        help=f"audit log (default {DEFAULT_AUDIT})",
+        metavar="PATH|URL",
+        help=f"audit log: a file, or a postgresql:// URL (default {DEFAULT_AUDIT})",
     )
 
     audit = commands.add_parser("audit", help="show the lifecycle audit log")

@@ -29,6 +29,7 @@ from actors.audit import AuditLog, AuditStoreError, SqliteAuditStore, run_id_of
 from actors.cli._app import CONSUMERS, start_app
 from actors.cli._demo_store import print_store_summary, start_store_demo, store_summary
 from actors.cli._render import Style, table
+from actors.eventstore import is_postgres_url, mask_url
 from actors.gater import instances, integration
 from actors.pubsub import InstanceStatistics, PubSubManager
 
@@ -328,7 +329,14 @@ def command_hint() -> str:
 
 
 def check_audit_path(audit: str) -> str | None:
-    """Why the demo cannot write its audit log at ``audit``, or ``None``."""
+    """Why the demo cannot write its audit log at ``audit`` (a file path, or
+    a ``postgresql://`` URL of an initialised schema), or ``None``."""
+    if is_postgres_url(audit):
+        try:
+            AuditLog.open(audit).close()
+        except AuditStoreError as exc:
+            return str(exc)
+        return None
     target = Path(audit)
     if target.is_dir():
         return f"cannot use {audit!r} as the audit log: it is a directory (give a file path)"
@@ -374,7 +382,8 @@ def run_demo(
         run_id = run_id_of(system)
         if not live:
             print(
-                f"actors demo: running for {duration:.0f}s (audit log: {audit}, run {run_id})",
+                f"actors demo: running for {duration:.0f}s"
+                f" (audit log: {_shown(audit)}, run {run_id})",
                 file=out,
             )
         tick = threading.Event()
@@ -428,12 +437,18 @@ def _print_summary(out: TextIO, style: Style, summary: dict[str, Any], audit: st
     for consumer in summary["consumers"]:
         print(f"  {consumer.name:<20} {consumer.received:>6} messages  {consumer.detail}", file=out)
     run_id = summary["run_id"]
-    print(f"\naudit log: {audit}, run {run_id}", end="", file=out)
-    if Path(audit).exists():
+    print(f"\naudit log: {_shown(audit)}, run {run_id}", end="", file=out)
+    if is_postgres_url(audit) or Path(audit).exists():
         try:
             with AuditLog.open(audit) as log:
                 total = sum(log.event_counts(run_id=run_id).values())
             print(f" ({total} lifecycle events in this run)", end="", file=out)
         except AuditStoreError:
             pass
-    print(f"\nnext: {command_hint()} audit {shlex.quote(audit)} --run {run_id} --summary", file=out)
+    where = shlex.quote(_shown(audit))
+    print(f"\nnext: {command_hint()} audit {where} --run {run_id} --summary", file=out)
+
+
+def _shown(audit: str) -> str:
+    """The audit target as printed: a URL's password masked."""
+    return mask_url(audit) if is_postgres_url(audit) else audit

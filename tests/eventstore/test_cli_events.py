@@ -11,8 +11,10 @@ import pytest
 
 import actors
 from actors import eventstore as es
+from actors.audit import AuditLog
 from actors.eventstore import EventData, EventStore
 from actors.testing import ANY, Probe
+from tests.eventstore.conftest import PgSchema
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -160,3 +162,34 @@ def test_bad_input_is_one_line_and_an_exit_status(
     assert status == result.returncode
     assert 1 == len(result.stderr.strip().splitlines()), result.stderr
     assert message in result.stderr
+
+
+def test_the_demo_writes_its_audit_log_to_postgresql(pg_schema: PgSchema) -> None:
+    import psycopg
+
+    with psycopg.connect(pg_schema.server) as conn:
+        user = conn.info.user
+    url = pg_schema.url
+    if "@" not in url.split("//", 1)[1].split("/", 1)[0]:  # no credentials of its own
+        url = url.replace("postgresql://", f"postgresql://{user}:s3cret@", 1)
+
+    result = run("demo", "--duration", "2", "--audit", url)
+
+    assert 0 == result.returncode, result.stderr
+    run_line = next(line for line in result.stdout.splitlines() if line.startswith("audit log:"))
+    assert "lifecycle events in this run" in run_line
+    assert "s3cret" not in result.stdout  # a password is never printed
+    with AuditLog.open(pg_schema.url) as log:
+        counts = log.event_counts()
+    assert counts.get("crashed", 0) >= 1
+    assert counts.get("started", 0) >= 10
+
+
+def test_the_demo_names_a_postgresql_schema_it_cannot_use(pg_schema: PgSchema) -> None:
+    missing = pg_schema.url.replace(f"schema={pg_schema.name}", "schema=t_never_created")
+
+    result = run("demo", "--duration", "1", "--audit", missing)
+
+    assert (1, "") == (result.returncode, result.stdout)
+    assert "actors store init" in result.stderr
+    assert 1 == len(result.stderr.strip().splitlines())
