@@ -263,12 +263,29 @@ class EventBus:
         self._call(("unregister_topic", check_topic(topic)))
 
     def topic_exist(self, topic: str) -> bool:
-        """Whether ``topic`` is registered."""
-        return check_topic(topic) in self._registry.snapshot.topic_set
+        """Whether ``topic`` is registered (on a shared store, by any process)."""
+        topic = check_topic(topic)
+        return topic in self._registry.snapshot.topic_set or self._knows(topic)
 
     def topics(self) -> list[str]:
-        """Registered topics, oldest registration first."""
+        """Registered topics, oldest registration first (on a shared store,
+        re-read: other processes may have registered some)."""
+        if self._shared():
+            self._call(("refresh_topics",))
         return list(self._registry.snapshot.topics)
+
+    def _shared(self) -> bool:
+        backend = self._registry.backend
+        return backend is not None and backend.shared
+
+    def _knows(self, topic: str) -> bool:
+        """Whether a topic this process has not seen was registered by another
+        one sharing the store (a round trip to the bus, then the database; a
+        private store answers ``False`` at once)."""
+        if not self._shared():
+            return False
+        self._call(("refresh_topics",))
+        return topic in self._registry.snapshot.topic_set
 
     # Subscriptions ---------------------------------------------------------------------
 
@@ -339,7 +356,7 @@ class EventBus:
                 f"notify() takes an actors.eventbus.Event, got {type(event).__name__} {event!r:.80}"
             )
             raise TypeError(msg)
-        if event.topic not in self._registry.snapshot.topic_set:
+        if event.topic not in self._registry.snapshot.topic_set and not self._knows(event.topic):
             raise UnknownTopic(event.topic)
         if not wait:
             self._cast(("notify", event))

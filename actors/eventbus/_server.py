@@ -274,6 +274,9 @@ class EventBusServer(actors.GenServer):
                 else:
                     registry.set_topics(self.backend.topics())
                 return None
+            case ("refresh_topics",):
+                registry.set_topics(self.backend.topics())
+                return None
             case ("unregister_topic", str() as topic):
                 dropped = self.backend.remove_topic(topic)
                 registry.remove_topic(topic)
@@ -326,6 +329,8 @@ class EventBusServer(actors.GenServer):
         snapshot = self.registry.snapshot
         topic = event.topic
         counters = self.registry.counters
+        if topic not in snapshot.topic_set and self._refresh_shared_topics():
+            snapshot = self.registry.snapshot  # another process may have registered it
         if topic not in snapshot.topic_set:
             counters.bus["unknown_topic"] += 1
             error = UnknownTopic(topic)
@@ -344,6 +349,18 @@ class EventBusServer(actors.GenServer):
         self._events.append(_QueuedEvent(item, subscriptions, caller))
         self._schedule()
         return actors.NO_REPLY
+
+    def _refresh_shared_topics(self) -> bool:
+        """Re-read the topics of a store other processes share (PostgreSQL);
+        ``False`` for a private store, or when the store cannot answer now."""
+        if not self.backend.shared:
+            return False
+        try:
+            self.registry.set_topics(self.backend.topics())
+        except EventBusStoreError as exc:
+            logger.warning("EventBus: could not re-read the shared topics: %s", exc)
+            return False
+        return True
 
     def _queue_mark(self, mark: Mark, caller: actors.Caller | None, origin: str) -> None:
         self._marks.append(_QueuedMark(mark, caller, origin))

@@ -11,6 +11,7 @@ from __future__ import annotations
 import threading
 from collections import Counter
 from collections.abc import Iterator
+from typing import Any
 
 import pytest
 
@@ -172,3 +173,25 @@ def test_module_functions_work_on_a_postgres_bus(
     with EventBus.start(pg_schema.url, system=actor_system):
         eventbus.register_topic("webhook_received")
         assert eventbus.topic_exist("webhook_received")
+
+
+def test_a_topic_registered_by_another_process_is_known_without_a_restart(
+    actor_system_factory: Any, pg_schema: PgSchema
+) -> None:
+    one, two = actor_system_factory(), actor_system_factory()
+    probe = Probe(two)
+    with (
+        EventBus.start(pg_schema.url, system=one) as first,
+        EventBus.start(pg_schema.url, system=two) as second,
+    ):
+        second.subscribe((Listener.start(probe, "complete", system=two), ["late.*"]))
+        assert [] == second.topics()
+
+        first.register_topic("late_orders")  # after the second bus started
+
+        assert second.topic_exist("late_orders")
+        assert ["late_orders"] == second.topics()
+        assert 1 == second.notify(Event(1, "late_orders", {"n": 1}))
+        probe.expect(("handled", ANY, ANY))
+        with pytest.raises(eventbus.UnknownTopic):
+            second.notify(Event(2, "never_registered", {}))
