@@ -21,6 +21,8 @@ Factory = Callable[..., actors.ActorSystem]
 
 
 class Echo(actors.GenServer):
+    """Answers calls with the request; tells ``probe`` of casts and infos."""
+
     def init(self, probe: Probe) -> None:
         self.probe = probe
 
@@ -29,14 +31,6 @@ class Echo(actors.GenServer):
 
     def handle_cast(self, request: Any) -> None:
         actors.send(self.probe, ("cast", request))
-
-
-class Subscriber(actors.GenServer):
-    def init(self, probe: Probe) -> None:
-        self.probe = probe
-
-    def handle_call(self, request: Any, caller: actors.Caller) -> Any:
-        return request
 
     def handle_info(self, message: Any) -> None:
         actors.send(self.probe, ("seen", message, type(message) is tuple))
@@ -97,7 +91,7 @@ def test_a_broadcast_reaches_remote_subscribers_inside_its_trace(
     tracer_provider, exporter = provider
     one, two = _two_nodes(redis_server, actor_system_factory)
     probe = Probe(two)
-    subscriber = Subscriber.start(probe, system=two)
+    subscriber = Echo.start(probe, system=two)
     PubSubManager.of(two).ensure(DURABLE_INSTANCE).subscribe("orders", subscriber)
     publisher = PubSubManager.of(one).ensure(DURABLE_INSTANCE)
 
@@ -110,6 +104,6 @@ def test_a_broadcast_reaches_remote_subscribers_inside_its_trace(
     spans = exporter.get_finished_spans()
     trace_id = request.get_span_context().trace_id
     broadcast = _one(spans, trace_id, f"broadcast {DURABLE_INSTANCE}")
-    handled = _one(spans, trace_id, "handle_info Subscriber")
+    handled = _one(spans, trace_id, "handle_info Echo")
     assert handled.parent is not None
     assert broadcast.context.span_id == handled.parent.span_id
