@@ -7,7 +7,9 @@ follow the order of its entries) and never grows past its limit: a full
 outbox refuses the entry, which the caller reports (an ``Error`` to a
 publisher, ``False`` to a sender) and the counters record as dropped.
 A batch that failed on the wire is put back at the front, durable entries
-only: ephemeral ones are at most once.
+only: ephemeral ones are at most once. A batch taken by the writer still
+counts (in :func:`len` and against the limit) until it is sent or put back,
+so the outbox's size and its bound include what is on the wire.
 """
 
 from __future__ import annotations
@@ -49,45 +51,57 @@ class Outbox:
         self._entries: deque[Entry] = deque()
         self._lock = threading.Lock()
         self._seqs: dict[str, int] = {}
+        self._in_flight = 0
+        """Entries taken by the writer and not yet sent or put back."""
         self.peak = 0
         self.on_ready: Callable[[bool], None] | None = None
         """Called (outside the lock) with ``urgent`` when an entry arrives in
         an empty outbox, or with ``True`` for every urgent entry."""
 
     def __len__(self) -> int:
-        return len(self._entries)
+        """Entries waiting, and taken but not yet sent."""
+        return len(self._entries) + self._in_flight
 
     def put(self, mode: str, key: str, frame: Framer, urgent: bool = False) -> int | None:
         """Number the next envelope of channel ``key``, frame it with
         ``frame(seq)`` and queue it; its ``seq``, or ``None`` if full.
         ``urgent`` entries (calls and replies) ask to be sent at once."""
         with self._lock:
-            if len(self._entries) >= self.limit:
+            if len(self._entries) + self._in_flight >= self.limit:
                 return None
             seq = self._seqs.get(key, 0) + 1
             entry = Entry(mode, key, seq, frame(seq))
             self._seqs[key] = seq
             self._entries.append(entry)
-            size = len(self._entries)
+            queued = len(self._entries)
+            size = queued + self._in_flight
             if size > self.peak:
                 self.peak = size
-        if (size == 1 or urgent) and self.on_ready is not None:
+        if (queued == 1 or urgent) and self.on_ready is not None:
             self.on_ready(urgent)
         return seq
 
     def take(self, n: int) -> list[Entry]:
-        """Up to ``n`` entries from the front (removed)."""
+        """Up to ``n`` entries from the front, in flight until :meth:`sent`
+        or :meth:`put_back` says what became of them."""
         with self._lock:
             entries = self._entries
             count = min(n, len(entries))
+            self._in_flight += count
             return [entries.popleft() for _ in range(count)]
 
-    def put_back(self, batch: list[Entry]) -> None:
-        """Return a failed batch to the front, in its order."""
+    def sent(self, batch: list[Entry]) -> None:
+        """A taken batch left (sent, or lost on the wire and counted)."""
         with self._lock:
+            self._in_flight -= len(batch)
+
+    def put_back(self, batch: list[Entry], taken: int | None = None) -> None:
+        """Return the entries of a failed batch to the front, in their order;
+        ``taken``: how many were taken with them (default: ``len(batch)``),
+        the rest being given up (ephemeral entries lost in flight)."""
+        with self._lock:
+            self._in_flight -= len(batch) if taken is None else taken
             self._entries.extendleft(reversed(batch))
-            if len(self._entries) > self.peak:
-                self.peak = len(self._entries)
 
     def last_seqs(self) -> dict[str, int]:
         """The last number given out per channel."""

@@ -20,7 +20,7 @@ class ClusterStatistics:
         state: ``"connected"``, ``"disconnected"`` (Redis unreachable, the
             outbox holds what is sent meanwhile) or ``"closed"``.
         nodes: the other nodes currently up.
-        outbox: messages waiting for Redis now.
+        outbox: messages waiting for Redis now, a batch being sent included.
         outbox_limit: the outbox's bound.
         outbox_peak: the most messages the outbox held at once.
         dropped: publishes and sends refused because the outbox was full

@@ -189,11 +189,18 @@ class Writer(_RedisWorker):
             except CONNECTION_ERRORS:
                 kept = [entry for entry in batch if entry.mode == APPEND]
                 lost = [entry for entry in batch if entry.mode == PUBLISH]
-                outbox.put_back(kept)
+                outbox.put_back(kept, taken=len(batch))
                 if lost:
                     node.counters.add("lost_in_flight", len(lost))
                     node.mark_sent(lost)
                 raise
+            except BaseException:
+                # Not the connection: the writer crashes (logged, restarted) and
+                # the batch is counted as lost rather than retried forever.
+                outbox.sent(batch)
+                node.counters.add("lost_in_flight", len(batch))
+                raise
+            outbox.sent(batch)
             node.mark_sent(batch)
 
     def send(self, batch: list[Entry]) -> None:

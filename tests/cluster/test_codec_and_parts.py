@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import json
 import threading
 from datetime import UTC, datetime
@@ -165,6 +166,28 @@ def test_the_outbox_numbers_per_channel_in_order_and_refuses_when_full() -> None
     outbox.put_back(batch)
     assert [("ch", 1), ("st", 1), ("ch", 2)] == [(e.key, e.seq) for e in outbox.take(10)]
     assert 3 == outbox.peak
+
+
+def _framed(data: bytes, seq: int) -> bytes:
+    return data
+
+
+def test_a_batch_on_the_wire_still_counts_in_the_outbox_and_its_bound() -> None:
+    outbox = Outbox(limit=3)
+    for data in (b"a", b"b", b"c"):
+        outbox.put(APPEND, "st", functools.partial(_framed, data))
+
+    batch = outbox.take(2)  # the writer is sending these
+    assert 3 == len(outbox)
+    assert None is outbox.put(APPEND, "st", lambda s: b"d")  # still full
+
+    outbox.put_back(batch[:1], taken=2)  # one kept, one given up on the wire
+    assert 2 == len(outbox)
+    rest = outbox.take(10)
+    assert [b"a", b"c"] == [e.data for e in rest]
+    outbox.sent(rest)
+    assert 0 == len(outbox)
+    assert outbox.put(APPEND, "st", lambda s: b"e") is not None
 
 
 def test_concurrent_publishers_get_dense_ordered_numbers() -> None:
