@@ -297,50 +297,37 @@ def _calls(port: int, url: str, n: int) -> tuple[float, float]:
     return best_ours, best_bare
 
 
-def broadcast_ephemeral(scale: float) -> list[Record]:
+def _broadcast_figure(scale: float, delivery: str, bare_mode: str, baseline: str) -> list[Record]:
+    """Cross-node broadcasts on the ``bench_<delivery>`` instance beside the
+    bare redis-py loop of ``bare_mode`` (``publish`` or ``xadd``)."""
     n = max(1000, int(20_000 * scale))
     with redis_server() as port:
         url = f"redis://127.0.0.1:{port}/0?{SETTINGS}"
-        bare = _bare_broadcast(port, "publish", n)
+        bare = _bare_broadcast(port, bare_mode, n)
         receiver = _child("--node", url)
         try:
-            ours, refused = _cluster_broadcast(url, "bench_ephemeral", n)
+            ours, refused = _cluster_broadcast(url, f"bench_{delivery}", n)
         finally:
             _stop(receiver)
     return [
         Record(
-            "cluster_broadcast_ephemeral",
+            f"cluster_broadcast_{delivery}",
             ours,
             "deliveries/s",
-            "bare redis-py PUBLISH loop",
+            baseline,
             bare,
             "higher",
             {"messages": n, "outbox_full_retries": refused},
         )
     ]
+
+
+def broadcast_ephemeral(scale: float) -> list[Record]:
+    return _broadcast_figure(scale, "ephemeral", "publish", "bare redis-py PUBLISH loop")
 
 
 def broadcast_durable(scale: float) -> list[Record]:
-    n = max(1000, int(20_000 * scale))
-    with redis_server() as port:
-        url = f"redis://127.0.0.1:{port}/0?{SETTINGS}"
-        bare = _bare_broadcast(port, "xadd", n)
-        receiver = _child("--node", url)
-        try:
-            ours, refused = _cluster_broadcast(url, "bench_durable", n)
-        finally:
-            _stop(receiver)
-    return [
-        Record(
-            "cluster_broadcast_durable",
-            ours,
-            "deliveries/s",
-            "bare redis-py XADD loop",
-            bare,
-            "higher",
-            {"messages": n, "outbox_full_retries": refused},
-        )
-    ]
+    return _broadcast_figure(scale, "durable", "xadd", "bare redis-py XADD loop")
 
 
 def remote_call(scale: float) -> list[Record]:
