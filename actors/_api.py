@@ -165,7 +165,7 @@ def call(
     elif _tracing.enabled and hasattr(proc, "deliver_traced_call"):
         return _tracing.call(proc, target, request, caller, wait)  # a remote proxy
     else:
-        delivered = proc.deliver_call(request, caller)
+        delivered = proc.deliver_blocking_call(request, caller, wait)
     if not delivered:
         raise CallError(NOPROC, target, request)
     # Either the reply arrived in time, or we claim the future first, which

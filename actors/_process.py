@@ -139,6 +139,17 @@ class Process:
         as ``("call", request, caller)``. Remote proxies send it over the wire."""
         return self.deliver(("call", request, caller))
 
+    def deliver_blocking_call(self, request: Any, caller: Any, wait: float | None) -> bool:
+        """Deliver a call whose caller then blocks, in this very thread, up
+        to ``wait`` real seconds for ``caller.future`` (``actors.call``).
+
+        A process may wait for the reply itself here and complete the
+        future before it returns (a remote proxy reads the reply off a
+        connection of its own: no other thread is woken for it). The
+        default is :meth:`deliver_call`.
+        """
+        return self.deliver_call(request, caller)
+
     def deliver_cast(self, request: Any) -> bool:
         """Deliver a cast; a probe receives ``("cast", request)``."""
         return self.deliver(("cast", request))

@@ -35,8 +35,9 @@ from actors import CallError, Error, Ok, messages
 from actors.cluster._codec import Codec, Envelope, EnvelopeError
 from actors.cluster._delivery import delivery_class, durable_instances
 from actors.cluster._errors import EncodeError
-from actors.cluster._outbox import APPEND, PUBLISH, Outbox
+from actors.cluster._outbox import APPEND, PUBLISH, PUSH, Outbox
 from actors.cluster._proxy import Address, Agent, RemotePid, RemoteProcess
+from actors.cluster._replies import ReplyChannels
 from actors.cluster._sequence import DUPLICATE, SequenceTracker
 from actors.cluster._settings import DURABLE, Settings
 from actors.cluster._stats import ClusterStatistics, Counters
@@ -79,6 +80,9 @@ _SECURE_REFUSALS: Final = frozenset(
 
 _URGENT: Final = frozenset({"call", "reply"})
 """Inbox kinds a caller waits on: sent by the calling thread when it can."""
+ORDER_WAIT: Final = 1.0
+"""Real seconds a reply read off a reply channel waits at most for the
+inbox entries its server sent the caller before it (see ``_await_inbox``)."""
 
 
 @attrs.frozen
@@ -138,12 +142,14 @@ class _ReplyTo:
     """The future a local actor completes for a call from another node:
     completing it sends the reply back (any thread, once)."""
 
-    __slots__ = ("_claim", "_done", "cid", "cluster", "node")
+    __slots__ = ("_claim", "_done", "cid", "cluster", "key", "node")
 
-    def __init__(self, cluster: ClusterNode, node: str, cid: int) -> None:
+    def __init__(self, cluster: ClusterNode, node: str, cid: int, key: str | None) -> None:
         self.cluster = cluster
         self.node = node
         self.cid = cid
+        self.key = key
+        """The caller's reply list, or ``None``: the reply goes to its inbox."""
         self._claim = threading.Lock()
         self._done = False
 
@@ -154,7 +160,7 @@ class _ReplyTo:
         if not self._claim.acquire(False):
             return False
         self._done = True
-        self.cluster.reply(self.node, self.cid, True, value)
+        self.cluster.reply(self.node, self.cid, True, value, self.key)
         return True
 
     def try_set_exception(self, exc: BaseException) -> bool:
@@ -162,7 +168,7 @@ class _ReplyTo:
             return False
         self._done = True
         reason = exc.reason if isinstance(exc, CallError) else exc
-        self.cluster.reply(self.node, self.cid, False, reason)
+        self.cluster.reply(self.node, self.cid, False, reason, self.key)
         return True
 
     def set(self, value: Any = None) -> None:
@@ -267,6 +273,15 @@ class ClusterNode:
         """A redis-py client for short synchronous commands (global names)."""
         self.scripts: Any = None
         self._executor: Any = None
+        self.replies = ReplyChannels(self, settings.reply_channels)
+        self._inbox_done: dict[str, tuple[str, int]] = {}
+        """Origin node -> (incarnation, sequence number) of the last inbox
+        entry from it handled here (written by the inbox reader only)."""
+        self._sent_base: dict[str, int] = {}
+        """Node -> the last inbox sequence number sent to it before its
+        current incarnation came up (what it will never read)."""
+        self._progress = threading.Condition(threading.Lock())
+        self._progress_waiters = 0
 
     def __repr__(self) -> str:
         return f"<ClusterNode {self.node} {len(self._up)} peers>"
@@ -312,7 +327,13 @@ class ClusterNode:
             logger.warning("cluster %s: could not announce leaving: %s", self.node, exc)
         for node in list(self._up):
             self.node_down(node, NOCONNECTION)
+        reply_keys = self.replies.close()
         if self.sync is not None:
+            if reply_keys:
+                try:
+                    self.sync.delete(*reply_keys)
+                except Exception as exc:
+                    logger.warning("cluster %s: could not delete reply lists: %s", self.node, exc)
             self.sync.close()
 
     # Proxies and references ---------------------------------------------------------
@@ -443,13 +464,125 @@ class ClusterNode:
         if proxy.node not in self._up:  # went down meanwhile: its sweep may have run
             self._fail_pending(proxy.node)
 
-    def reply(self, node: str, cid: int, ok: bool, value: Any) -> None:
+    def call_waiting(
+        self, proxy: RemoteProcess, request: Any, caller: Any, wait: float | None
+    ) -> None:
+        """A call whose caller blocks in this thread for up to ``wait`` real
+        seconds: it reads the reply itself, on a reply channel, and
+        completes ``caller.future`` (reply, failure or ``"timeout"``) before
+        returning. With no channel free it is :meth:`call`.
+
+        Raises:
+            EncodeError: ``request`` cannot cross nodes.
+        """
+        channel = self.replies.take()
+        if channel is None:
+            self.call(proxy, request, caller)
+            return
+        try:
+            self._call_on(channel, proxy, request, caller.future, wait)
+        finally:
+            self.replies.give_back(channel)
+
+    def _call_on(
+        self, channel: Any, proxy: RemoteProcess, request: Any, future: Any, wait: float | None
+    ) -> None:
+        payload_json = self.codec.dumps(request)
+        target = proxy.ref
+        if proxy.node not in self._up:
+            future.try_set_exception(CallError(NOCONNECTION, target, request))
+            return
+        deadline = None if wait is None else time.monotonic() + wait
+        cid = next(self._ids)
+        with self._lock:
+            self._pending[cid] = _Pending(future, proxy.node, target, request)
+        extra = {"a": self._address(proxy), "c": cid, "r": channel.key}
+        if not self._enqueue(proxy.node, "call", extra, payload_json):
+            with self._lock:
+                self._pending.pop(cid, None)
+            reason = "cluster_closed" if self.closed else "cluster_outbox_full"
+            future.try_set_exception(CallError(reason, target, request))
+            return
+        if proxy.node not in self._up:  # went down meanwhile: its sweep may have run
+            self._fail_pending(proxy.node)
+        with actors.blocking():
+            received = channel.receive(cid, future, deadline)
+        with self._lock:
+            self._pending.pop(cid, None)
+        if received is None:
+            # Timed out, or failed by someone else (its node went down).
+            future.try_set_exception(CallError("timeout", target, request))
+            return
+        self.counters.add("channel_replies")
+        envelope, payload = received
+        x = envelope.extra or {}
+        high = x.get("h")
+        if isinstance(high, int) and high > 0:
+            self._await_inbox(envelope.origin, envelope.incarnation, high, deadline)
+        try:
+            value = self.codec.decode_value(payload)
+        except (EnvelopeError, ValueError, TypeError) as exc:
+            self.counters.add("malformed")
+            future.try_set_exception(CallError(exc, target, request))
+            return
+        if x.get("ok"):
+            future.try_set(value)
+        else:
+            future.try_set_exception(CallError(value, target, request))
+
+    def _await_inbox(
+        self, origin: str, incarnation: str, high: int, deadline: float | None
+    ) -> None:
+        """Wait until this node has handled ``origin``'s inbox entries up to
+        ``high``: what the server sent the caller before replying is in the
+        caller's mailbox before the call returns, as in Erlang. Bounded: a
+        lost entry (or an outage) never holds the reply back for long."""
+        done = self._inbox_done.get(origin)
+        if done is not None and done[0] == incarnation and done[1] >= high:
+            return
+        limit = time.monotonic() + ORDER_WAIT
+        if deadline is not None:
+            limit = min(limit, deadline)
+        with self._progress:
+            self._progress_waiters += 1
+            try:
+                while True:
+                    done = self._inbox_done.get(origin)
+                    if done is not None and done[0] == incarnation and done[1] >= high:
+                        return
+                    remaining = limit - time.monotonic()
+                    if remaining <= 0:
+                        return
+                    self._progress.wait(remaining)
+            finally:
+                self._progress_waiters -= 1
+
+    def reply(self, node: str, cid: int, ok: bool, value: Any, key: str | None = None) -> None:
+        """Send a call's reply: onto the caller's reply list ``key`` when it
+        named one, else into ``node``'s inbox."""
         try:
             payload_json = self.codec.dumps(value)
         except EncodeError as exc:
             logger.warning("cluster %s: a reply to %s cannot be encoded: %s", self.node, node, exc)
             ok, payload_json = False, self.codec.dumps(exc)
-        self._enqueue(node, "reply", {"c": cid, "ok": ok}, payload_json)
+        if key is None:
+            self._enqueue(node, "reply", {"c": cid, "ok": ok}, payload_json)
+            return
+        if self.closed:
+            return
+        # Tell the caller how far its inbox must be read for it to have
+        # everything this node sent it before this reply.
+        high = self.outbox.last_seq(self.keys.inbox(node))
+        extra = {"c": cid, "ok": ok, "h": high if high > self._sent_base.get(node, 0) else 0}
+        stamp = int(time.time() * 1000)
+        codec, origin, inc = self.codec, self.node, self.incarnation
+
+        def frame(s: int) -> bytes:
+            return codec.frame("reply", origin, inc, s, stamp, payload_json, to=node, extra=extra)
+
+        seq = self.outbox.put(PUSH, key, frame, urgent=True)
+        if seq is None:
+            self.counters.add("dropped")
 
     def stop(self, proxy: RemoteProcess, reason: Any, timeout: float = 5.0) -> None:
         """A remote ``actors.stop``: wait up to ``timeout`` real seconds.
@@ -724,6 +857,10 @@ class ClusterNode:
             logger.warning(
                 "cluster %s: dropped a %s from %s: %s", self.node, envelope.kind, origin, exc
             )
+        self._inbox_done[origin] = (envelope.incarnation, envelope.seq)
+        if self._progress_waiters:
+            with self._progress:
+                self._progress.notify_all()
 
     def _handle_op(self, origin: str, kind: str, x: dict[str, Any], payload: Any) -> None:
         decode = self.codec.decode_value
@@ -761,7 +898,12 @@ class ClusterNode:
             return
         proc = self._local(x.get("a"))
         if kind == "call":
-            caller = actors.Caller(_ReplyTo(self, origin, x["c"]), None)
+            key = x.get("r")
+            if key is not None and not (
+                isinstance(key, str) and key.startswith(self.replies.prefix(origin))
+            ):
+                raise ValueError(f"a reply list outside the caller's own: {key!r}")
+            caller = actors.Caller(_ReplyTo(self, origin, x["c"], key), None)
             request = decode(payload)
             trace = _trace_of(x)
             if (
@@ -773,7 +915,7 @@ class ClusterNode:
                     else deliver_traced_call(proc, request, caller, trace)
                 )
             ):
-                self.reply(origin, x["c"], False, actors.NOPROC)
+                self.reply(origin, x["c"], False, actors.NOPROC, key)
         elif kind == "send":
             if proc is None or not proc.deliver(decode(payload)):
                 self.system.count_dead_letters()
@@ -918,6 +1060,7 @@ class ClusterNode:
             if self._up.get(node) == incarnation:
                 return
             self._up[node] = incarnation
+            self._sent_base[node] = self.outbox.last_seq(self.keys.inbox(node))
             watchers = list(self._node_watchers.get(node, ()))
         logger.info("cluster %s: node %s is up", self.node, node)
         self.emit(NODEUP, None, name=node)
@@ -1086,6 +1229,8 @@ class ClusterNode:
             reconnects=c.get("reconnects"),
             pending_calls=len(self._pending),
             tracked_origins=len(self.tracker),
+            reply_channels=self.replies.made,
+            channel_replies=c.get("channel_replies"),
         )
 
 

@@ -21,12 +21,15 @@ from typing import Final
 
 import attrs
 
-__all__ = ["APPEND", "PUBLISH", "Entry", "Outbox"]
+__all__ = ["APPEND", "PUBLISH", "PUSH", "Entry", "Outbox"]
 
 PUBLISH: Final = "publish"
 """Redis Pub/Sub: at most once."""
 APPEND: Final = "append"
 """A Redis stream, through the idempotent append script: at least once."""
+PUSH: Final = "push"
+"""A caller's reply list (``RPUSH``; ``BLPOP`` reads it first in, first out):
+at least once (the caller skips repeats)."""
 
 
 @attrs.define(slots=True)
@@ -35,7 +38,7 @@ class Entry:
 
     mode: str
     key: str
-    """The channel (``PUBLISH``) or stream (``APPEND``) name."""
+    """The channel (``PUBLISH``), stream (``APPEND``) or list (``PUSH``) name."""
     seq: int
     data: bytes
 
@@ -102,6 +105,10 @@ class Outbox:
         with self._lock:
             self._in_flight -= len(batch) if taken is None else taken
             self._entries.extendleft(reversed(batch))
+
+    def last_seq(self, key: str) -> int:
+        """The last number given out on channel ``key`` (0: none yet)."""
+        return self._seqs.get(key, 0)
 
     def last_seqs(self) -> dict[str, int]:
         """The last number given out per channel."""

@@ -96,6 +96,12 @@ class RemoteProcess(Process):
         self.cluster.call(self, request, caller)
         return True
 
+    def deliver_blocking_call(self, request: Any, caller: Any, wait: float | None) -> bool:
+        """A synchronous call: the calling thread reads the reply itself (a
+        reply channel) and completes ``caller.future`` before returning."""
+        self.cluster.call_waiting(self, request, caller, wait)
+        return True
+
     def deliver_traced_call(self, request: Any, caller: Any, carrier: Any) -> bool:
         """A call made while tracing: ``carrier`` (the caller's W3C trace
         context) travels in the envelope, so the remote turn continues it."""

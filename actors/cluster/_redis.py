@@ -195,6 +195,13 @@ return added
 entries numbered at or below the last one appended are skipped, so a batch
 resent after a lost reply adds nothing twice. Trims by age and length."""
 
+PUSH: Final = """
+redis.call('RPUSH', KEYS[1], ARGV[1])
+redis.call('PEXPIRE', KEYS[1], ARGV[2])
+"""
+"""A reply onto a caller's reply list, which expires if nobody reads it
+(one round trip for both commands)."""
+
 REGISTER: Final = """
 local cur = redis.call('HGET', KEYS[1], ARGV[1])
 if cur then

@@ -79,6 +79,9 @@ class Settings:
         read_batch: entries one stream read returns at most.
         dedupe_origins: origins (node incarnations x channels) whose sequence
             numbers are remembered for gap and duplicate detection.
+        reply_channels: threads that may wait for a remote call's reply at
+            once on a Redis connection of their own (the fast path); more
+            concurrent callers get their replies through the inbox reader.
         delivery: per-instance delivery class overrides
             (``{"my_events": "durable"}``).
     """
@@ -97,6 +100,7 @@ class Settings:
     reconnect_max: float = attrs.field(default=2.0, validator=_positive)
     read_batch: int = attrs.field(default=512, validator=_count)
     dedupe_origins: int = attrs.field(default=4096, validator=_count)
+    reply_channels: int = attrs.field(default=32, validator=_count)
     delivery: Mapping[str, str] = attrs.field(factory=dict)
 
     def __attrs_post_init__(self) -> None:

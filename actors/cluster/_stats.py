@@ -41,6 +41,11 @@ class ClusterStatistics:
         reconnects: times it got Redis back.
         pending_calls: remote calls waiting for a reply.
         tracked_origins: sequence counters kept for gap/duplicate detection.
+        reply_channels: reply channels made (each a Redis connection on
+            which one synchronous caller at a time reads its reply).
+        channel_replies: replies read off a reply channel (the others came
+            through the inbox: calls from coroutines, traced calls, or every
+            channel was in use).
     """
 
     node: str
@@ -64,6 +69,8 @@ class ClusterStatistics:
     reconnects: int
     pending_calls: int
     tracked_origins: int
+    reply_channels: int
+    channel_replies: int
 
 
 class Counters:

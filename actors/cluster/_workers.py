@@ -29,9 +29,10 @@ from typing import Any, Final
 import actors
 import supervision as sv
 from actors.cluster._node import ClusterNode
-from actors.cluster._outbox import APPEND, PUBLISH, Entry
+from actors.cluster._outbox import APPEND, PUBLISH, PUSH, Entry
 from actors.cluster._redis import APPEND as APPEND_SCRIPT
 from actors.cluster._redis import CONNECTION_ERRORS, NO_SCRIPT, Scripts, backoff, client
+from actors.cluster._redis import PUSH as PUSH_SCRIPT
 
 __all__ = ["SUPERVISOR_NAME", "children"]
 
@@ -163,6 +164,7 @@ class Writer(_RedisWorker):
         # and only a batch cut off mid-flight can be lost.
         self.scripts = Scripts(self.conn)
         self.append_sha = self.conn.script_load(APPEND_SCRIPT)
+        self.push_sha = self.conn.script_load(PUSH_SCRIPT)
 
     def step(self) -> None:
         with self.send_lock:
@@ -185,9 +187,10 @@ class Writer(_RedisWorker):
                     # Resending is safe: appends are idempotent, receivers
                     # drop the repeated publishes as duplicates.
                     self.append_sha = self.connection().script_load(APPEND_SCRIPT)
+                    self.push_sha = self.connection().script_load(PUSH_SCRIPT)
                     self.send(batch)
             except CONNECTION_ERRORS:
-                kept = [entry for entry in batch if entry.mode == APPEND]
+                kept = [entry for entry in batch if entry.mode != PUBLISH]
                 lost = [entry for entry in batch if entry.mode == PUBLISH]
                 outbox.put_back(kept, taken=len(batch))
                 if lost:
@@ -209,15 +212,27 @@ class Writer(_RedisWorker):
         settings = node.settings
         seqs = node.keys.seqs(node.node, node.incarnation)
         inbox_prefix = f"{node.keys.ns}:in:"
-        if len(batch) == 1 and batch[0].key.startswith(inbox_prefix):
+        retention = str(int(settings.retention * 1000))
+        if len(batch) == 1:
             # The usual call or reply: one command, no pipeline to build.
             entry = batch[0]
-            conn.execute_command(
-                "XADD", entry.key, "MAXLEN", "~", settings.max_stream_length, "*", "e", entry.data
-            )
-            node.counters.add("sent")
-            return
-        retention = str(int(settings.retention * 1000))
+            if entry.mode == PUSH:
+                conn.execute_command("EVALSHA", self.push_sha, 1, entry.key, entry.data, retention)
+                node.counters.add("sent")
+                return
+            if entry.key.startswith(inbox_prefix):
+                conn.execute_command(
+                    "XADD",
+                    entry.key,
+                    "MAXLEN",
+                    "~",
+                    settings.max_stream_length,
+                    "*",
+                    "e",
+                    entry.data,
+                )
+                node.counters.add("sent")
+                return
         pipe = conn.pipeline(transaction=False)
         published = sent = 0
         i = 0
@@ -226,6 +241,11 @@ class Writer(_RedisWorker):
             if entry.mode == PUBLISH:
                 pipe.publish(entry.key, entry.data)
                 published += 1
+                i += 1
+                continue
+            if entry.mode == PUSH:
+                pipe.execute_command("EVALSHA", self.push_sha, 1, entry.key, entry.data, retention)
+                sent += 1
                 i += 1
                 continue
             if entry.key.startswith(inbox_prefix):

@@ -1,0 +1,212 @@
+"""Reply channels: a synchronous remote call reads its reply on a Redis
+connection of its own (two nodes in the test's process, a redis-server of
+the test's own)."""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+import redis
+
+import actors
+from actors import cluster
+from actors.testing import Probe
+from tests.cluster.conftest import make_node
+from tests.cluster.harness import RedisServer
+
+Factory = Callable[..., actors.ActorSystem]
+
+
+class Server(actors.GenServer):
+    """Echoes; ``("send_then_reply", probe, n)`` sends ``n`` messages to the
+    probe before replying; ``("hold", event)`` replies once ``event`` is set."""
+
+    def handle_call(self, request: Any, caller: actors.Caller) -> Any:
+        match request:
+            case ("send_then_reply", probe, n):
+                for i in range(n):
+                    actors.send(probe, ("before", i))
+                return "replied"
+            case ("hold", name):
+                with actors.blocking():
+                    _HELD[name].wait(30)
+                return ("released", name)
+            case _:
+                return request
+
+
+_HELD: dict[str, threading.Event] = {}
+
+
+def _pair(factory: Factory, url: str) -> tuple[actors.ActorSystem, actors.ActorSystem]:
+    caller = make_node(factory, url)
+    server = make_node(factory, url)
+    Server.start(name="server", system=server)
+    Server.start(name="echo", system=server)
+    _wait_up(caller, server.node)
+    return caller, server
+
+
+def _wait_up(system: actors.ActorSystem, node: str) -> None:
+    deadline = time.monotonic() + 20
+    while node not in actors.nodes(system=system):
+        assert time.monotonic() < deadline, f"{node} never came up"
+        time.sleep(0.02)  # heartbeats: a bounded poll of Redis-backed state
+
+
+def _eventually(check: Callable[[], bool], timeout: float = 20.0) -> None:
+    deadline = time.monotonic() + timeout
+    while not check():
+        assert time.monotonic() < deadline, "condition not reached in time"
+        time.sleep(0.02)  # polling Redis-backed state, bounded by the deadline
+
+
+def test_a_synchronous_call_reads_its_reply_on_a_reused_channel(
+    redis_server: RedisServer, actor_system_factory: Factory
+) -> None:
+    caller, server = _pair(actor_system_factory, redis_server.url())
+    target = ("server", server.node)
+    for i in range(20):
+        assert ("ping", i) == actors.call(target, ("ping", i), system=caller)
+    stats = cluster.statistics(caller)
+    assert 20 == stats.channel_replies
+    assert 1 == stats.reply_channels  # one thread, one warm connection
+    assert 0 == stats.pending_calls
+
+    async def from_a_coroutine() -> Any:
+        return await actors.acall(target, "async", system=caller)
+
+    import asyncio
+
+    assert "async" == asyncio.run(from_a_coroutine())
+    assert 20 == cluster.statistics(caller).channel_replies  # acall: through the inbox
+
+
+def test_what_the_server_sent_before_replying_is_there_when_the_call_returns(
+    redis_server: RedisServer, actor_system_factory: Factory
+) -> None:
+    """Erlang's order between two processes: the messages the server sent
+    the caller's node before its reply are in the mailbox when ``call``
+    returns, although the reply took another road than the messages."""
+    caller, server = _pair(actor_system_factory, redis_server.url())
+    probe = Probe(caller)
+    for round_ in range(10):
+        reply = actors.call(
+            ("server", server.node), ("send_then_reply", probe, 30), timeout=10, system=caller
+        )
+        assert "replied" == reply
+        # No waiting: all 30 must have been delivered already.
+        assert [("before", i) for i in range(30)] == probe.flush(), f"round {round_}"
+    assert 10 == cluster.statistics(caller).channel_replies
+
+
+def test_a_late_reply_is_skipped_by_the_channels_next_call(
+    redis_server: RedisServer, actor_system_factory: Factory
+) -> None:
+    caller, server = _pair(actor_system_factory, redis_server.url())
+    target = ("server", server.node)
+    _HELD["late"] = threading.Event()
+    with pytest.raises(actors.CallError) as info:
+        actors.call(target, ("hold", "late"), timeout=0.3, system=caller)
+    assert "timeout" == info.value.reason
+    assert 0 == cluster.statistics(caller).pending_calls
+    _HELD["late"].set()
+    # The late reply lands in the (idle) channel's list...
+    r = redis.Redis(port=redis_server.port)
+    key = f"actors:rp:{caller.node}:{cluster.statistics(caller).incarnation}:1"
+    _eventually(lambda: r.llen(key) == 1)
+    assert 0 < r.pttl(key)  # ...which expires if nobody ever reads it
+    # ...and the channel's next call skips it for its own reply.
+    assert "fresh" == actors.call(target, "fresh", system=caller)
+    assert 1 == cluster.statistics(caller).reply_channels
+    assert 0 == r.llen(key)
+    r.close()
+
+
+def test_callers_beyond_the_channels_get_their_replies_through_the_inbox(
+    redis_server: RedisServer, actor_system_factory: Factory
+) -> None:
+    caller, server = _pair(actor_system_factory, redis_server.url(reply_channels=1))
+    target = ("server", server.node)
+    _HELD["busy"] = threading.Event()
+    results: list[Any] = []
+    holder = threading.Thread(
+        target=lambda: results.append(
+            actors.call(target, ("hold", "busy"), timeout=30, system=caller)
+        )
+    )
+    holder.start()
+    try:
+        _eventually(lambda: cluster.statistics(caller).pending_calls == 1)
+        assert 1 == cluster.statistics(caller).reply_channels  # the holder has it
+        # The only channel is taken: these go the other way, and work.
+        for i in range(5):
+            assert i == actors.call(("echo", server.node), i, system=caller)
+        assert 0 == cluster.statistics(caller).channel_replies
+    finally:
+        _HELD["busy"].set()
+        holder.join(30)
+    assert [("released", "busy")] == results
+    stats = cluster.statistics(caller)
+    assert (1, 1) == (stats.reply_channels, stats.channel_replies)
+
+
+def test_many_threads_calling_at_once_each_get_their_own_replies(
+    redis_server: RedisServer, actor_system_factory: Factory
+) -> None:
+    caller, server = _pair(actor_system_factory, redis_server.url(reply_channels=3))
+    target = ("server", server.node)
+    errors: list[BaseException] = []
+    start = threading.Barrier(6)
+
+    def calls(who: int) -> None:
+        try:
+            start.wait(10)
+            for i in range(40):
+                assert (who, i) == actors.call(target, (who, i), timeout=10, system=caller)
+        except BaseException as exc:
+            errors.append(exc)
+
+    threads = [threading.Thread(target=calls, args=(who,)) for who in range(6)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(60)
+    assert [] == errors
+    stats = cluster.statistics(caller)
+    assert stats.reply_channels <= 3
+    assert 0 < stats.channel_replies <= 240
+    assert 0 == stats.pending_calls
+
+
+def test_a_call_naming_another_nodes_reply_list_is_refused(
+    redis_server: RedisServer, actor_system_factory: Factory
+) -> None:
+    """The reply list named in a call must be the calling node's own: a
+    forged entry cannot make this node write into someone else's keys."""
+    caller, server = _pair(actor_system_factory, redis_server.url())
+    from actors.cluster._codec import Codec
+
+    codec = Codec(lambda value: None, lambda *args: None)
+    victim = "actors:rp:someone-else@test:x:1"
+    raw = codec.frame(
+        "call",
+        caller.node,
+        "forged",
+        1,
+        int(time.time() * 1000),
+        codec.dumps("hello"),
+        to=server.node,
+        extra={"a": ["n", codec.encode_value("server")], "c": 1, "r": victim},
+    )
+    r = redis.Redis(port=redis_server.port)
+    before = cluster.statistics(server).malformed
+    r.xadd(f"actors:in:{server.node}", {"e": raw})
+    _eventually(lambda: cluster.statistics(server).malformed == before + 1)
+    assert 0 == r.exists(victim)
+    r.close()
+    assert "still serving" == actors.call(("server", server.node), "still serving", system=caller)
