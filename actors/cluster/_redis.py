@@ -19,7 +19,16 @@ except ImportError as exc:  # pragma: no cover - exercised without the extra
     msg = "the Redis cluster needs redis-py: pip install 'actors-otp[redis]'"
     raise ImportError(msg) from exc
 
-__all__ = ["CONNECTION_ERRORS", "NO_SCRIPT", "Keys", "Scripts", "backoff", "client"]
+__all__ = [
+    "CONNECTION_ERRORS",
+    "NO_SCRIPT",
+    "Direct",
+    "Keys",
+    "Scripts",
+    "backoff",
+    "client",
+    "stream_entries",
+]
 
 CONNECTION_ERRORS: Final = (redis.ConnectionError, redis.TimeoutError, OSError)
 """What a broken or unreachable Redis raises (``BusyLoadingError`` while a
@@ -80,6 +89,60 @@ def client(url: str, settings: Any, name: str) -> redis.Redis:
         client_name=name,
         retry_on_timeout=False,
     )
+
+
+class Direct:
+    """One connection of ``client`` kept checked out, for the hot commands
+    (a call's append, its reply, the inbox's reads): each command is one
+    send and one read on it, without the client's per-command pool
+    checkout, retry wrapper and reply callbacks (most of redis-py's cost
+    per command). Replies are as the server sent them (RESP2 or RESP3).
+    One thread at a time; a connection error drops the connection (the
+    next command makes a new one) and propagates.
+    """
+
+    __slots__ = ("_client", "_conn")
+
+    def __init__(self, client: redis.Redis) -> None:
+        self._client = client
+        self._conn: Any = None
+
+    def command(self, *args: Any) -> Any:
+        conn = self._conn
+        if conn is None:
+            conn = self._conn = self._client.connection_pool.get_connection()
+        try:
+            conn.send_command(*args)
+            return conn.read_response()
+        except CONNECTION_ERRORS:
+            self.drop()
+            raise
+
+    def drop(self) -> None:
+        conn, self._conn = self._conn, None
+        if conn is not None:
+            try:
+                conn.disconnect()
+                self._client.connection_pool.release(conn)
+            except Exception:
+                pass
+
+
+def stream_entries(reply: Any) -> list[tuple[Any, list[Any]]]:
+    """``(stream, [(entry id, {field: value}), ...])`` pairs of a raw
+    ``XREAD`` reply: a map in RESP3, a list of pairs in RESP2."""
+    if not reply:
+        return []
+    pairs = reply.items() if isinstance(reply, dict) else reply
+    result = []
+    for stream, entries in pairs:
+        parsed = []
+        for entry_id, fields in entries:
+            if isinstance(fields, list):
+                fields = dict(zip(fields[::2], fields[1::2], strict=False))
+            parsed.append((entry_id, fields or {}))
+        result.append((stream, parsed))
+    return result
 
 
 def backoff(attempt: int, low: float, high: float) -> float:

@@ -27,7 +27,7 @@ import time
 from typing import TYPE_CHECKING, Any, Final
 
 from actors.cluster._codec import EnvelopeError
-from actors.cluster._redis import CONNECTION_ERRORS, client
+from actors.cluster._redis import CONNECTION_ERRORS, Direct, client
 
 if TYPE_CHECKING:
     from actors.cluster._node import ClusterNode
@@ -42,18 +42,20 @@ its call was failed meanwhile (its node went down, the cluster closed)."""
 class ReplyChannel:
     """One connection and one reply list, used by one thread at a time."""
 
-    __slots__ = ("_conn", "cluster", "key")
+    __slots__ = ("_client", "_direct", "cluster", "key")
 
     def __init__(self, cluster: ClusterNode, key: str) -> None:
         self.cluster = cluster
         self.key = key
-        self._conn: Any = None
+        self._client: Any = None
+        self._direct: Direct | None = None
 
-    def _connection(self) -> Any:
-        if self._conn is None:
+    def _connection(self) -> Direct:
+        if self._direct is None:
             settings = self.cluster.settings
-            self._conn = client(settings.url, settings, f"{self.cluster.node}:reply")
-        return self._conn
+            self._client = client(settings.url, settings, f"{self.cluster.node}:reply")
+            self._direct = Direct(self._client)
+        return self._direct
 
     def receive(self, cid: int, future: Any, deadline: float | None) -> tuple[Any, Any] | None:
         """Block (the caller's thread) until the reply to call ``cid``
@@ -68,7 +70,7 @@ class ReplyChannel:
                 if wait <= 0:
                     return None
             try:
-                item = self._connection().execute_command("BLPOP", self.key, max(wait, 0.001))
+                item = self._connection().command("BLPOP", self.key, max(wait, 0.001))
             except CONNECTION_ERRORS:
                 self.close()
                 # Redis is away: the call fails when its node is declared
@@ -88,7 +90,10 @@ class ReplyChannel:
         return None
 
     def close(self) -> None:
-        conn, self._conn = self._conn, None
+        direct, self._direct = self._direct, None
+        if direct is not None:
+            direct.drop()
+        conn, self._client = self._client, None
         if conn is not None:
             try:
                 conn.close()

@@ -31,7 +31,15 @@ import supervision as sv
 from actors.cluster._node import ClusterNode
 from actors.cluster._outbox import APPEND, PUBLISH, PUSH, Entry
 from actors.cluster._redis import APPEND as APPEND_SCRIPT
-from actors.cluster._redis import CONNECTION_ERRORS, NO_SCRIPT, Scripts, backoff, client
+from actors.cluster._redis import (
+    CONNECTION_ERRORS,
+    NO_SCRIPT,
+    Direct,
+    Scripts,
+    backoff,
+    client,
+    stream_entries,
+)
 from actors.cluster._redis import PUSH as PUSH_SCRIPT
 
 __all__ = ["SUPERVISOR_NAME", "children"]
@@ -57,6 +65,8 @@ class _RedisWorker(actors.GenServer):
     def init(self, node: ClusterNode) -> None:
         self.node = node
         self.conn: Any = None
+        self.direct: Direct | None = None
+        """A connection of :attr:`conn` kept checked out for hot commands."""
         self.attempt = 0
         actors.send(self.ref, _STEP)
 
@@ -65,12 +75,19 @@ class _RedisWorker(actors.GenServer):
             self.conn = client(
                 self.node.settings.url, self.node.settings, f"{self.node.node}:{self.role}"
             )
+            self.direct = Direct(self.conn)
             try:
                 self.connected()
             except BaseException:
                 self.drop_connection()
                 raise
         return self.conn
+
+    def command(self, *args: Any) -> Any:
+        """One command on the kept connection (see :class:`Direct`)."""
+        self.connection()
+        assert self.direct is not None
+        return self.direct.command(*args)
 
     def connected(self) -> None:
         """A new connection was made (resubscribe, reload scripts)."""
@@ -107,6 +124,9 @@ class _RedisWorker(actors.GenServer):
         self.drop_connection()
 
     def drop_connection(self) -> None:
+        direct, self.direct = self.direct, None
+        if direct is not None:
+            direct.drop()
         conn, self.conn = self.conn, None
         if conn is not None:
             try:
@@ -217,11 +237,11 @@ class Writer(_RedisWorker):
             # The usual call or reply: one command, no pipeline to build.
             entry = batch[0]
             if entry.mode == PUSH:
-                conn.execute_command("EVALSHA", self.push_sha, 1, entry.key, entry.data, retention)
+                self.command("EVALSHA", self.push_sha, 1, entry.key, entry.data, retention)
                 node.counters.add("sent")
                 return
             if entry.key.startswith(inbox_prefix):
-                conn.execute_command(
+                self.command(
                     "XADD",
                     entry.key,
                     "MAXLEN",
@@ -310,12 +330,10 @@ class StreamReader(_RedisWorker):
         inbox = self.kind == "inbox"
         # While entries keep coming, read again at once (up to a bound, so a
         # stop request waits little): no mailbox round trip per read.
+        keys = list(streams)
+        head = ("XREAD", "COUNT", node.settings.read_batch, "BLOCK", BLOCK_MS, "STREAMS", *keys)
         for _ in range(64):
-            reply = conn.xread(
-                {key: positions[key] for key in streams},
-                count=node.settings.read_batch,
-                block=BLOCK_MS,
-            )
+            reply = stream_entries(self.command(*head, *[positions[key] for key in keys]))
             if not reply:
                 return
             for stream, entries in reply:
