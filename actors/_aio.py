@@ -3,12 +3,14 @@
 Nothing here blocks the event loop it is awaited on, and nothing starts a
 thread per operation:
 
-* :func:`acall` puts the call in the target's mailbox (never running the
-  target's ``handle_call`` in the loop's thread, as a synchronous call to an
-  idle pooled actor may) and bridges the reply future to an asyncio future
-  with ``loop.call_soon_threadsafe``. A timeout or a cancellation claims the
-  reply future first, exactly as a timed-out :func:`actors.call` does, so a
-  late reply is dropped for good.
+* :func:`acall` puts the call in the target's mailbox and bridges the
+  reply future to an asyncio future with ``loop.call_soon_threadsafe``. A
+  timeout or a cancellation claims the reply future first, exactly as a
+  timed-out :func:`actors.call` does, so a late reply is dropped for good.
+  Only a target that declares ``loop_safe = True`` (its ``handle_call``
+  never blocks) is run in the loop's thread while it is idle, as a
+  synchronous call runs an idle pooled actor in its caller's thread; one
+  that keeps the loop longer than ``LOOP_INLINE_LIMIT`` loses that.
 * :func:`asend` and :func:`acast` enqueue and return (mailboxes are
   unbounded); :func:`astop` sends the stop request and awaits the target's
   ``DOWN`` through a monitor.
@@ -26,18 +28,29 @@ from __future__ import annotations
 import asyncio
 import contextvars
 import itertools
+import logging
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, Any, Final, TypeVar
 
 from actors import _tracing
-from actors._api import _check_timeout, _searched, _stoppable, cast, resolve, send
+from actors._api import (
+    INLINE_CALL_DEPTH,
+    _check_timeout,
+    _inline,
+    _searched,
+    _stoppable,
+    cast,
+    resolve,
+    send,
+)
 from actors._blocking import waiting
+from actors._clock import real_monotonic
 from actors._current import resolve_system
 from actors._envelopes import Call, Caller, StopRequest
 from actors._errors import CallError
 from actors._future import ReplyFuture
 from actors._mailbox import Mailbox
-from actors._process import MonitorRef, Process, current_process
+from actors._process import MonitorRef, Process, current_process, current_slot
 from actors._reasons import KILLED, NOPROC
 from actors._server import ServerProcess
 
@@ -48,6 +61,8 @@ __all__ = ["AsyncInbox", "InboxClosed", "acall", "acast", "arun_blocking", "asen
 
 T = TypeVar("T")
 
+logger = logging.getLogger("actors")
+
 _inbox_numbers = itertools.count(1)
 
 
@@ -57,12 +72,15 @@ class _LoopReplyFuture(ReplyFuture[Any]):
     Whoever sets it (a pool worker, an actor thread, the loop itself on a
     timeout) schedules the wake-up with ``call_soon_threadsafe``; the value
     or exception stays in the reply future, read once the waiter is done.
+    While :attr:`quiet` (a turn run in the loop's thread, which looks at the
+    future right after) nobody needs waking.
     """
 
     def __init__(self, loop: asyncio.AbstractEventLoop, waiter: asyncio.Future[None]) -> None:
         super().__init__()
         self._loop = loop
         self._waiter = waiter
+        self.quiet = False
 
     def try_set(self, value: Any = None) -> bool:
         if not super().try_set(value):
@@ -77,6 +95,8 @@ class _LoopReplyFuture(ReplyFuture[Any]):
         return True
 
     def _wake(self) -> None:
+        if self.quiet:
+            return
         try:
             self._loop.call_soon_threadsafe(_settle, self._waiter)
         except RuntimeError:
@@ -100,9 +120,11 @@ async def acall(
 
     Same arguments, results and failures as :func:`actors.call`: the reply,
     or :class:`~actors.CallError` with reason ``"noproc"``, ``"timeout"``,
-    ``"calling_self"`` or the reason the server exited with. The call always
-    goes through the target's mailbox: its ``handle_call`` runs on a pool
-    worker (or its own thread), never in the loop's thread.
+    ``"calling_self"`` or the reason the server exited with. The call goes
+    through the target's mailbox: its ``handle_call`` runs on a pool worker
+    (or its own thread), not in the loop's thread; except that an idle
+    target whose class sets ``loop_safe = True`` is run right here, in the
+    loop's thread, with no hand-off (see :attr:`GenServer.loop_safe`).
 
     Cancelling the awaiting task withdraws the call: the reply future is
     claimed first (as on a timeout), so a reply arriving later is dropped
@@ -122,12 +144,68 @@ async def acall(
     if _tracing.enabled and isinstance(proc, ServerProcess):
         return await _traced_acall(proc, target, request, caller, wait, waiter)
     if isinstance(proc, ServerProcess):
+        if (
+            proc.loop_inline
+            and proc.inline_calls
+            and _inline.depth < INLINE_CALL_DEPTH
+            and proc.acquire()
+        ):
+            if _run_in_loop(proc, target, request, caller, future, wait):
+                return future.get(timeout=0)
+            return await _reply(future, waiter, target, request, wait)
         delivered = proc.push(Call(request, caller))
     else:
         delivered = proc.deliver_call(request, caller)
     if not delivered:
         raise CallError(NOPROC, target, request)
     return await _reply(future, waiter, target, request, wait)
+
+
+LOOP_INLINE_LIMIT: Final = 0.002
+"""Real seconds a ``loop_safe`` actor's turn may keep an event loop's thread:
+past it, the actor's ``acall`` s go through its mailbox from then on."""
+
+
+def _run_in_loop(
+    proc: ServerProcess,
+    target: Any,
+    request: Any,
+    caller: Caller,
+    future: _LoopReplyFuture,
+    wait: float | None,
+) -> bool:
+    """Run the idle ``loop_safe`` target's turn in the loop's thread (we
+    hold its lock), as a synchronous call to an idle actor does in its
+    caller's thread; whether the reply is in ``future`` already.
+
+    Raises:
+        CallError: ``"timeout"``: the turn ran longer than ``wait``.
+    """
+    future.quiet = True
+    started = real_monotonic()
+    proc.queue.append(Call(request, caller))
+    _inline.depth += 1
+    try:
+        proc.run_turn(1, current_slot())  # releases the lock or hands it on
+    finally:
+        _inline.depth -= 1
+        # Anyone completing the future from now on wakes the loop; whoever
+        # did it meanwhile did so before this check of done() below.
+        future.quiet = False
+    took = real_monotonic() - started
+    if took > LOOP_INLINE_LIMIT and proc.loop_inline:
+        proc.loop_inline = False
+        logger.warning(
+            "%r kept the event loop's thread %.1f ms in handle_call: its acalls go "
+            "through its mailbox from now on (is it really loop_safe?)",
+            proc,
+            took * 1000,
+        )
+    if future.done():
+        if wait is not None and took > wait:
+            raise CallError("timeout", target, request)
+        return True
+    return False  # no reply yet (NO_REPLY): await it
 
 
 async def _reply(

@@ -102,6 +102,22 @@ class GenServer(pykka.Actor):
     chain of inline calls (A calls B calls C...) goes through mailboxes
     from depth 8 on. Thread-runtime actors are never called inline."""
 
+    loop_safe: ClassVar[bool] = False
+    """Declare that ``handle_call`` never blocks and never waits for an
+    event loop (a lookup, arithmetic, sending messages): an
+    :func:`actors.acall` from a coroutine may then run it in the loop's
+    thread while the actor is idle, as :func:`actors.call` does from a
+    thread (see :attr:`inline_calls`): no hand-off, a few microseconds
+    instead of two thread wake-ups.
+
+    Off by default: a callback that blocks in the loop's thread stalls every
+    task of the loop, and one that waits for the loop (say
+    ``asyncio.run_coroutine_threadsafe(...).result()``) would never return.
+    As a safety net an actor stops being called in the loop's thread once
+    a callback run there enters :func:`actors.blocking` or keeps the loop
+    longer than 2 ms; that is logged once. Pooled actors only; no effect
+    on AsyncGenServer."""
+
     component: ClassVar[str | None] = None
     """What lifecycle events, logs and trees call actors of this class;
     ``None`` uses the class name."""

@@ -110,6 +110,7 @@ class ServerProcess(Mailbox):
         "handover",
         "idle_timeout",
         "inline_calls",
+        "loop_inline",
         "own_runq",
         "parent",
         "ref",
@@ -167,6 +168,9 @@ class ServerProcess(Mailbox):
         self.inline_calls = runtime == "pooled" and type(actor).inline_calls
         """Whether a caller may run this actor's turn in its own thread when
         the actor is idle (pooled actors: any thread may run their callbacks)."""
+        self.loop_inline = self.inline_calls and type(actor).loop_safe
+        """Whether an ``acall`` may run that turn in an event loop's thread
+        (``GenServer.loop_safe``); cleared when one ran too long there."""
         self.ref: Ref[Any] = Ref(actor, self)
 
     def __repr__(self) -> str:

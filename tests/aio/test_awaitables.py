@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import threading
+import time
 from typing import Any
 
 import pytest
@@ -57,6 +58,105 @@ async def test_acall_never_runs_the_handler_in_the_loops_thread(
     loop_thread = threading.current_thread().name
     ran_in = await actors.acall("echo", ("thread",), system=actor_system)
     assert loop_thread != ran_in
+
+
+class LoopSafe(Echo):
+    loop_safe = True
+    runtime = "pooled"  # a thread-runtime actor is never run in its caller's thread
+
+    def handle_call(self, request: Any, caller: actors.Caller) -> Any:
+        match request:
+            case ("spin", seconds):  # keeps the thread busy (no sleep: it computes)
+                deadline = time.perf_counter() + seconds
+                while time.perf_counter() < deadline:
+                    pass
+                return threading.current_thread().name
+            case ("declare_blocking",):
+                with actors.blocking():
+                    return threading.current_thread().name
+            case ("count_held",):
+                return len(self.held)
+        return super().handle_call(request, caller)
+
+
+async def test_acall_runs_an_idle_loop_safe_actor_in_the_loops_thread(
+    actor_system: actors.ActorSystem,
+) -> None:
+    LoopSafe.start(name="fast", system=actor_system)
+    loop_thread = threading.current_thread().name
+    for _ in range(3):
+        assert loop_thread == await actors.acall("fast", ("thread",), system=actor_system)
+    assert ("echo", 1) == await actors.acall("fast", 1, system=actor_system)
+
+
+async def test_a_loop_safe_actor_that_keeps_the_loop_is_called_through_its_mailbox(
+    actor_system: actors.ActorSystem, caplog: pytest.LogCaptureFixture
+) -> None:
+    LoopSafe.start(name="fast", system=actor_system)
+    loop_thread = threading.current_thread().name
+    with caplog.at_level("WARNING", logger="actors"):
+        assert loop_thread == await actors.acall("fast", ("spin", 0.01), system=actor_system)
+    assert "kept the event loop's thread" in caplog.text
+    # From now on it runs on a pool worker, and synchronous calls still inline.
+    assert loop_thread != await actors.acall("fast", ("thread",), system=actor_system)
+    assert loop_thread != await actors.acall("fast", ("spin", 0), system=actor_system)
+
+
+async def test_a_loop_safe_actor_that_declares_blocking_loses_the_loop(
+    actor_system: actors.ActorSystem,
+) -> None:
+    LoopSafe.start(name="fast", system=actor_system)
+    loop_thread = threading.current_thread().name
+    assert loop_thread == await actors.acall("fast", ("declare_blocking",), system=actor_system)
+    assert loop_thread != await actors.acall("fast", ("thread",), system=actor_system)
+
+
+async def test_a_loop_safe_actor_replying_later_wakes_the_waiting_task(
+    actor_system: actors.ActorSystem,
+) -> None:
+    LoopSafe.start(name="fast", system=actor_system)
+    held = asyncio.ensure_future(actors.acall("fast", ("hold",), system=actor_system))
+    for _ in range(1000):  # a bounded number of loop iterations, no waiting
+        await asyncio.sleep(0)  # let the held acall run its (inline) turn
+        if await actors.acall("fast", ("count_held",), system=actor_system):
+            break
+    assert not held.done()
+    # Released from the loop's thread too (inline): the reply wakes `held`.
+    assert [True] == await actors.acall("fast", ("release", "later"), system=actor_system)
+    assert "later" == await asyncio.wait_for(held, 5)
+
+
+async def test_a_loop_safe_actor_crashing_inline_fails_the_acall(
+    actor_system: actors.ActorSystem,
+) -> None:
+    ref = LoopSafe.start(name="fast", system=actor_system)
+    probe = Probe(actor_system)
+    probe.monitor(ref)
+    with pytest.raises(actors.CallError) as info:
+        await actors.acall("fast", ("crash",), system=actor_system)
+    assert isinstance(info.value.reason, ValueError)
+    probe.expect(("DOWN", ANY, "process", ref, ANY), timeout=5)
+
+
+async def test_a_loop_safe_actor_that_outlasts_the_timeout_fails_with_timeout(
+    actor_system: actors.ActorSystem,
+) -> None:
+    LoopSafe.start(name="fast", system=actor_system)
+    with pytest.raises(actors.CallError) as info:
+        await actors.acall("fast", ("spin", 0.05), timeout=0.01, system=actor_system)
+    assert "timeout" == info.value.reason
+
+
+async def test_a_busy_loop_safe_actor_is_called_through_its_mailbox_in_order(
+    actor_system: actors.ActorSystem,
+) -> None:
+    ref = LoopSafe.start(name="fast", system=actor_system)
+    probe = Probe(actor_system)
+    for i in range(50):
+        actors.send(ref, ("tell", probe, i))  # queued: the actor is not idle
+    await actors.acall("fast", ("thread",), system=actor_system)
+    # The call came after the 50 messages, so they were all handled first.
+    assert [("info", i) for i in range(50)] == probe.flush()
 
 
 async def test_acall_to_a_name_nobody_holds_is_noproc(actor_system: actors.ActorSystem) -> None:
