@@ -41,6 +41,7 @@ from actors._api import (
     _stoppable,
     cast,
     resolve,
+    run_inline_turn,
     send,
 )
 from actors._blocking import waiting
@@ -50,7 +51,7 @@ from actors._envelopes import Call, Caller, StopRequest
 from actors._errors import CallError
 from actors._future import ReplyFuture
 from actors._mailbox import Mailbox
-from actors._process import MonitorRef, Process, current_process, current_slot
+from actors._process import MonitorRef, Process, current_process
 from actors._reasons import KILLED, NOPROC
 from actors._server import ServerProcess
 
@@ -183,12 +184,9 @@ def _run_in_loop(
     """
     future.quiet = True
     started = real_monotonic()
-    proc.queue.append(Call(request, caller))
-    _inline.depth += 1
     try:
-        proc.run_turn(1, current_slot())  # releases the lock or hands it on
+        run_inline_turn(proc, request, caller)
     finally:
-        _inline.depth -= 1
         # Anyone completing the future from now on wakes the loop; whoever
         # did it meanwhile did so before this check of done() below.
         future.quiet = False

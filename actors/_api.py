@@ -187,6 +187,17 @@ class _InlineCalls(threading.local):
 _inline = _InlineCalls()
 
 
+def run_inline_turn(proc: ServerProcess, request: Any, caller: Caller) -> None:
+    """Run one turn of ``proc``, whose lock the calling thread holds, for
+    this call, in the calling thread (nested inline calls are counted)."""
+    proc.queue.append(Call(request, caller))
+    _inline.depth += 1
+    try:
+        proc.run_turn(1, current_slot())  # releases the lock or hands it on
+    finally:
+        _inline.depth -= 1
+
+
 def _call_inline(
     proc: ServerProcess, target: Any, request: Any, caller: Caller, wait: float | None
 ) -> Any:
@@ -201,12 +212,7 @@ def _call_inline(
     """
     future = caller.future
     started = real_monotonic() if wait is not None else 0.0
-    proc.queue.append(Call(request, caller))
-    _inline.depth += 1
-    try:
-        proc.run_turn(1, current_slot())  # releases the lock or hands it on
-    finally:
-        _inline.depth -= 1
+    run_inline_turn(proc, request, caller)
     if future.done():
         if wait is not None and real_monotonic() - started > wait:
             proc.inline_calls = False  # it runs longer than its callers wait

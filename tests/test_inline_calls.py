@@ -11,6 +11,7 @@ import pytest
 
 import actors
 from actors.testing import ANY, Probe
+from tests.concurrently import run_concurrently
 
 
 class Ledger(actors.GenServer):
@@ -57,26 +58,15 @@ def test_callers_and_senders_in_many_threads_never_overlap_and_keep_order(
     actor_system: actors.ActorSystem,
 ) -> None:
     ledger = Ledger.start()
-    barrier = threading.Barrier(8)
-    errors: list[BaseException] = []
 
     def caller(sender: int) -> None:
-        try:
-            barrier.wait()
-            for n in range(400):
-                if sender % 2:
-                    actors.call(ledger, ("add", sender, n), timeout=30)
-                else:
-                    actors.cast(ledger, ("add", sender, n))
-        except BaseException as exc:
-            errors.append(exc)
+        for n in range(400):
+            if sender % 2:
+                actors.call(ledger, ("add", sender, n), timeout=30)
+            else:
+                actors.cast(ledger, ("add", sender, n))
 
-    threads = [threading.Thread(target=caller, args=(i,)) for i in range(8)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(60)
-
+    errors = run_concurrently(caller, [(i,) for i in range(8)])
     overlaps, seen, threads_seen = actors.call(ledger, ("report",), timeout=30)
     assert [] == errors
     assert 0 == overlaps

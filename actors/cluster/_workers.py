@@ -226,6 +226,21 @@ class Writer(_RedisWorker):
             outbox.sent(batch)
             node.mark_sent(batch)
 
+    def _point_command(
+        self, entry: Entry, inbox_prefix: str, retention: str
+    ) -> tuple[Any, ...] | None:
+        """The one command that sends a remote-actor entry (a reply onto a
+        caller's list, or anything into a node's inbox); ``None`` for a
+        durable broadcast, which goes through the append script in runs."""
+        if entry.mode == PUSH:
+            return ("EVALSHA", self.push_sha, 1, entry.key, entry.data, retention)
+        if entry.key.startswith(inbox_prefix):
+            # A node's inbox: plain XADD (its reader drops repeats by
+            # sequence number; nothing there is verified by nonce).
+            limit = self.node.settings.max_stream_length
+            return ("XADD", entry.key, "MAXLEN", "~", limit, "*", "e", entry.data)
+        return None
+
     def send(self, batch: list[Entry]) -> None:
         conn = self.connection()
         node = self.node
@@ -235,22 +250,9 @@ class Writer(_RedisWorker):
         retention = str(int(settings.retention * 1000))
         if len(batch) == 1:
             # The usual call or reply: one command, no pipeline to build.
-            entry = batch[0]
-            if entry.mode == PUSH:
-                self.command("EVALSHA", self.push_sha, 1, entry.key, entry.data, retention)
-                node.counters.add("sent")
-                return
-            if entry.key.startswith(inbox_prefix):
-                self.command(
-                    "XADD",
-                    entry.key,
-                    "MAXLEN",
-                    "~",
-                    settings.max_stream_length,
-                    "*",
-                    "e",
-                    entry.data,
-                )
+            single = self._point_command(batch[0], inbox_prefix, retention)
+            if single is not None:
+                self.command(*single)
                 node.counters.add("sent")
                 return
         pipe = conn.pipeline(transaction=False)
@@ -263,24 +265,9 @@ class Writer(_RedisWorker):
                 published += 1
                 i += 1
                 continue
-            if entry.mode == PUSH:
-                pipe.execute_command("EVALSHA", self.push_sha, 1, entry.key, entry.data, retention)
-                sent += 1
-                i += 1
-                continue
-            if entry.key.startswith(inbox_prefix):
-                # A node's inbox: plain XADD (its reader drops repeats by
-                # sequence number; nothing there is verified by nonce).
-                pipe.execute_command(
-                    "XADD",
-                    entry.key,
-                    "MAXLEN",
-                    "~",
-                    settings.max_stream_length,
-                    "*",
-                    "e",
-                    entry.data,
-                )
+            point = self._point_command(entry, inbox_prefix, retention)
+            if point is not None:
+                pipe.execute_command(*point)
                 sent += 1
                 i += 1
                 continue

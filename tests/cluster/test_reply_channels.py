@@ -17,6 +17,7 @@ from actors import cluster
 from actors.testing import Probe
 from tests.cluster.conftest import make_node
 from tests.cluster.harness import RedisServer
+from tests.concurrently import run_concurrently
 
 Factory = Callable[..., actors.ActorSystem]
 
@@ -160,23 +161,12 @@ def test_many_threads_calling_at_once_each_get_their_own_replies(
 ) -> None:
     caller, server = _pair(actor_system_factory, redis_server.url(reply_channels=3))
     target = ("server", server.node)
-    errors: list[BaseException] = []
-    start = threading.Barrier(6)
 
     def calls(who: int) -> None:
-        try:
-            start.wait(10)
-            for i in range(40):
-                assert (who, i) == actors.call(target, (who, i), timeout=10, system=caller)
-        except BaseException as exc:
-            errors.append(exc)
+        for i in range(40):
+            assert (who, i) == actors.call(target, (who, i), timeout=10, system=caller)
 
-    threads = [threading.Thread(target=calls, args=(who,)) for who in range(6)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(60)
-    assert [] == errors
+    assert [] == run_concurrently(calls, [(who,) for who in range(6)])
     stats = cluster.statistics(caller)
     assert stats.reply_channels <= 3
     assert 0 < stats.channel_replies <= 240
