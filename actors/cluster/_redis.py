@@ -27,6 +27,7 @@ __all__ = [
     "Scripts",
     "backoff",
     "client",
+    "close_quietly",
     "stream_entries",
 ]
 
@@ -126,6 +127,18 @@ class Direct:
                 self._client.connection_pool.release(conn)
             except Exception:
                 pass
+
+
+def close_quietly(direct: Direct | None, client: Any) -> None:
+    """Close a kept connection and its client, whatever state they are in
+    (dropping a broken connection must not raise)."""
+    if direct is not None:
+        direct.drop()
+    if client is not None:
+        try:
+            client.close()
+        except Exception:
+            pass
 
 
 def stream_entries(reply: Any) -> list[tuple[Any, list[Any]]]:

@@ -27,7 +27,7 @@ import time
 from typing import TYPE_CHECKING, Any, Final
 
 from actors.cluster._codec import EnvelopeError
-from actors.cluster._redis import CONNECTION_ERRORS, Direct, client
+from actors.cluster._redis import CONNECTION_ERRORS, Direct, client, close_quietly
 
 if TYPE_CHECKING:
     from actors.cluster._node import ClusterNode
@@ -91,14 +91,8 @@ class ReplyChannel:
 
     def close(self) -> None:
         direct, self._direct = self._direct, None
-        if direct is not None:
-            direct.drop()
         conn, self._client = self._client, None
-        if conn is not None:
-            try:
-                conn.close()
-            except Exception:
-                pass
+        close_quietly(direct, conn)
 
 
 class ReplyChannels:

@@ -38,6 +38,7 @@ from actors.cluster._redis import (
     Scripts,
     backoff,
     client,
+    close_quietly,
     stream_entries,
 )
 from actors.cluster._redis import PUSH as PUSH_SCRIPT
@@ -125,14 +126,8 @@ class _RedisWorker(actors.GenServer):
 
     def drop_connection(self) -> None:
         direct, self.direct = self.direct, None
-        if direct is not None:
-            direct.drop()
         conn, self.conn = self.conn, None
-        if conn is not None:
-            try:
-                conn.close()
-            except Exception:
-                pass
+        close_quietly(direct, conn)
 
     def terminate(self, reason: Any) -> None:
         self.drop_connection()
