@@ -30,6 +30,11 @@ or adopts them.
   tracing integration (``actors.tracing``) hooks calls, casts and broadcasts;
   :func:`deliver_traced_call`, :func:`deliver_traced_cast`: how a transport
   (the cluster) delivers a call or cast that arrived with a trace context.
+* :func:`waiting`: how a transport declares the wait for a reply to a
+  request it has sent (``Process.deliver_blocking_call``): the pool is
+  compensated as for a call's reply, and the calling actor keeps its inline
+  calls (unlike :func:`actors.blocking`, which declares the callback itself
+  as one that blocks).
 """
 
 from __future__ import annotations
@@ -37,6 +42,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from actors._api import resolve as _resolve
+from actors._blocking import waiting
 from actors._current import resolve_system, using_system
 from actors._lifecycle import event_types as lifecycle_event_types
 from actors._lifecycle import register_event_type
@@ -102,6 +108,7 @@ __all__ = [
     "tracer_installed",
     "uninstall_tracer",
     "using_system",
+    "waiting",
 ]
 
 

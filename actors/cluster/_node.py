@@ -51,6 +51,7 @@ from actors.lowlevel import (
     register_event_type,
     traced_info,
     tracer_installed,
+    waiting,
 )
 
 __all__ = ["EVENT_TYPES", "ClusterNode", "NodeInfo"]
@@ -134,7 +135,7 @@ class _Waiter:
         return self._event.is_set()
 
     def wait(self, timeout: float | None) -> bool:
-        with actors.blocking():
+        with waiting():
             return self._event.wait(timeout)
 
 
@@ -505,20 +506,22 @@ class ClusterNode:
             return
         if proxy.node not in self._up:  # went down meanwhile: its sweep may have run
             self._fail_pending(proxy.node)
-        with actors.blocking():
+        # A wait for the reply to a request sent (compensated on a pool
+        # worker; the calling actor keeps its inline calls).
+        with waiting():
             received = channel.receive(cid, future, deadline)
-        with self._lock:
-            self._pending.pop(cid, None)
-        if received is None:
-            # Timed out, or failed by someone else (its node went down).
-            future.try_set_exception(CallError("timeout", target, request))
-            return
+            with self._lock:
+                self._pending.pop(cid, None)
+            if received is None:
+                # Timed out, or failed by someone else (its node went down).
+                future.try_set_exception(CallError("timeout", target, request))
+                return
+            envelope, payload = received
+            x = envelope.extra or {}
+            high = x.get("h")
+            if isinstance(high, int) and high > 0:
+                self._await_inbox(envelope.origin, envelope.incarnation, high, deadline)
         self.counters.add("channel_replies")
-        envelope, payload = received
-        x = envelope.extra or {}
-        high = x.get("h")
-        if isinstance(high, int) and high > 0:
-            self._await_inbox(envelope.origin, envelope.incarnation, high, deadline)
         try:
             value = self.codec.decode_value(payload)
         except (EnvelopeError, ValueError, TypeError) as exc:

@@ -13,7 +13,7 @@ import pytest
 import redis
 
 import actors
-from actors import cluster
+from actors import cluster, lowlevel
 from actors.testing import Probe
 from tests.cluster.conftest import make_node
 from tests.cluster.harness import RedisServer
@@ -200,3 +200,27 @@ def test_a_call_naming_another_nodes_reply_list_is_refused(
     assert 0 == r.exists(victim)
     r.close()
     assert "still serving" == actors.call(("server", server.node), "still serving", system=caller)
+
+
+class Relay(actors.GenServer):
+    """Calls the remote server from inside its own handle_call."""
+
+    runtime = "pooled"
+
+    def handle_call(self, request: Any, caller: actors.Caller) -> Any:
+        return actors.call(request[0], request[1], timeout=10)
+
+
+def test_an_actor_calling_a_remote_actor_keeps_its_inline_calls(
+    redis_server: RedisServer, actor_system_factory: Factory
+) -> None:
+    """Waiting for a remote reply is a wait for a reply (the pool lends a
+    worker meanwhile), not the callback declaring that it blocks: the
+    calling actor is still called inline afterwards."""
+    caller, server = _pair(actor_system_factory, redis_server.url())
+    relay = Relay.start(system=caller)
+    target = ("server", server.node)
+    for i in range(5):
+        assert ("hop", i) == actors.call(relay, (target, ("hop", i)), system=caller)
+    assert lowlevel.process_of(relay).inline_calls  # type: ignore[union-attr]
+    assert 5 == cluster.statistics(caller).channel_replies
