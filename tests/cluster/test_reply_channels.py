@@ -224,3 +224,39 @@ def test_an_actor_calling_a_remote_actor_keeps_its_inline_calls(
         assert ("hop", i) == actors.call(relay, (target, ("hop", i)), system=caller)
     assert lowlevel.process_of(relay).inline_calls  # type: ignore[union-attr]
     assert 5 == cluster.statistics(caller).channel_replies
+
+
+def test_a_call_waiting_on_its_channel_survives_a_redis_restart(
+    redis_server: RedisServer, actor_system_factory: Factory
+) -> None:
+    """Redis goes away while the caller is blocked on its reply list and
+    the server is still working: the reply, sent once Redis is back, reaches
+    the caller's reconnected channel, within the call's timeout."""
+    caller, server = _pair(actor_system_factory, redis_server.url(heartbeat_timeout=60))
+    target = ("server", server.node)
+    _HELD["outage"] = threading.Event()
+    results: list[Any] = []
+    errors: list[BaseException] = []
+
+    def call() -> None:
+        try:
+            results.append(actors.call(target, ("hold", "outage"), timeout=60, system=caller))
+        except BaseException as exc:
+            errors.append(exc)
+
+    thread = threading.Thread(target=call)
+    thread.start()
+    try:
+        _eventually(lambda: cluster.statistics(caller).pending_calls == 1)
+        _eventually(lambda: cluster.statistics(server).received >= 1)
+        redis_server.stop()
+        _eventually(lambda: cluster.statistics(server).state == "disconnected")
+        _HELD["outage"].set()  # the reply waits in the server's outbox
+        _eventually(lambda: cluster.statistics(server).outbox >= 1)
+        redis_server.start()
+    finally:
+        _HELD["outage"].set()
+        thread.join(60)
+    assert [] == errors
+    assert [("released", "outage")] == results
+    assert 1 == cluster.statistics(caller).channel_replies
