@@ -7,6 +7,12 @@ thread per operation:
   reply future to an asyncio future with ``loop.call_soon_threadsafe``. A
   timeout or a cancellation claims the reply future first, exactly as a
   timed-out :func:`actors.call` does, so a late reply is dropped for good.
+  When the loop has nothing else ready to run it first *lingers*: it waits
+  up to :data:`LINGER` (30 µs) for the reply in its own thread, which spares
+  the self-pipe wake-up and a loop iteration when the actor is quick; an
+  actor that was not quick enough is then awaited at once for its next
+  :data:`LINGER_SKIPS` calls. An idle loop would be blocked in its selector
+  anyway (the GIL released either way), so no task waits longer for it.
   Only a target that declares ``loop_safe = True`` (its ``handle_call``
   never blocks) is run in the loop's thread while it is idle, as a
   synchronous call runs an idle pooled actor in its caller's thread; one
@@ -29,6 +35,7 @@ import asyncio
 import contextvars
 import itertools
 import logging
+from collections import deque
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, Final, TypeVar
 
@@ -154,6 +161,18 @@ async def acall(
             if _run_in_loop(proc, target, request, caller, future, wait):
                 return future.get(timeout=0)
             return await _reply(future, waiter, target, request, wait)
+        if _loop_is_idle(loop) and _may_linger(proc):
+            future.quiet = True
+            try:
+                if not proc.push(Call(request, caller)):
+                    raise CallError(NOPROC, target, request)
+                replied = future._wait(LINGER)
+            finally:
+                future.quiet = False  # from now on a reply wakes the loop
+            if replied or future.done():
+                return future.get(timeout=0)
+            proc.linger_skips = LINGER_SKIPS
+            return await _reply(future, waiter, target, request, wait)
         delivered = proc.push(Call(request, caller))
     else:
         delivered = proc.deliver_call(request, caller)
@@ -162,9 +181,54 @@ async def acall(
     return await _reply(future, waiter, target, request, wait)
 
 
+LINGER: Final = 0.00003
+"""Real seconds an ``acall`` waits for a quick reply in the loop's thread,
+when the loop has nothing else ready to run, before it awaits the reply."""
+LINGER_SKIPS: Final = 64
+"""``acall`` s to an actor that did not answer within :data:`LINGER` that
+then await at once (a slow actor costs one lingering call in this many)."""
+
+
+def _loop_is_idle(loop: asyncio.AbstractEventLoop) -> bool:
+    """Whether the loop has no callback ready to run (asyncio's own loops;
+    another loop, say uvloop, never counts as idle here)."""
+    ready = getattr(loop, "_ready", None)
+    return ready is not None and not ready and ready.__class__ is deque
+
+
+def _may_linger(proc: ServerProcess) -> bool:
+    if not proc.quick_replies:
+        return False
+    skips = proc.linger_skips
+    if skips:
+        proc.linger_skips = skips - 1
+        return False
+    return True
+
+
 LOOP_INLINE_LIMIT: Final = 0.002
-"""Real seconds a ``loop_safe`` actor's turn may keep an event loop's thread:
-past it, the actor's ``acall`` s go through its mailbox from then on."""
+"""Real seconds a ``loop_safe`` actor's turn may keep an event loop's thread
+before it counts as a strike (see :data:`STRIKES`)."""
+STRIKES: Final = 2.5
+"""Strike score at which a ``loop_safe`` actor's ``acall`` s go through its
+mailbox for good. Each over-long turn adds 1 and each good one decays the
+score by :data:`STRIKE_DECAY`: a callback that blocks every time is caught
+on its third call, while the rare turn stretched by the scheduler or the
+GIL (a wall-clock measure cannot tell) is forgiven."""
+STRIKE_DECAY: Final = 0.999
+
+
+def _strike(proc: ServerProcess, took: float) -> None:
+    proc.loop_strikes += 1.0
+    if proc.loop_strikes >= STRIKES and proc.loop_inline:
+        proc.loop_inline = False
+        logger.warning(
+            "%r kept the event loop's thread %.1f ms in handle_call, %d times lately: "
+            "its acalls go through its mailbox from now on (is it really loop_safe?)",
+            proc,
+            took * 1000,
+            round(proc.loop_strikes),
+        )
 
 
 def _run_in_loop(
@@ -191,14 +255,10 @@ def _run_in_loop(
         # did it meanwhile did so before this check of done() below.
         future.quiet = False
     took = real_monotonic() - started
-    if took > LOOP_INLINE_LIMIT and proc.loop_inline:
-        proc.loop_inline = False
-        logger.warning(
-            "%r kept the event loop's thread %.1f ms in handle_call: its acalls go "
-            "through its mailbox from now on (is it really loop_safe?)",
-            proc,
-            took * 1000,
-        )
+    if took > LOOP_INLINE_LIMIT:
+        _strike(proc, took)
+    elif proc.loop_strikes:
+        proc.loop_strikes *= STRIKE_DECAY
     if future.done():
         if wait is not None and took > wait:
             raise CallError("timeout", target, request)

@@ -247,6 +247,10 @@ class AsyncServerProcess(ServerProcess):
 
     __slots__ = ("_loop", "_running", "_system_loop")
 
+    quick_replies = False
+    """Its turns wait for an event loop (often the caller's): an ``acall``
+    never lingers in the loop's thread for its reply."""
+
     def take_loop(self, given: asyncio.AbstractEventLoop | None) -> None:
         """Choose the loop before ``init`` runs (the starting thread)."""
         self._running: _Running | None = None

@@ -114,9 +114,10 @@ class GenServer(pykka.Actor):
     task of the loop, and one that waits for the loop (say
     ``asyncio.run_coroutine_threadsafe(...).result()``) would never return.
     As a safety net an actor stops being called in the loop's thread once
-    a callback run there enters :func:`actors.blocking` or keeps the loop
-    longer than 2 ms; that is logged once. Pooled actors only; no effect
-    on AsyncGenServer."""
+    a callback run there enters :func:`actors.blocking`, or keeps the loop
+    longer than 2 ms three times within a few hundred calls (the rare turn
+    that the OS scheduler or the GIL stretches is forgiven); that is logged
+    once. Pooled actors only; no effect on AsyncGenServer."""
 
     component: ClassVar[str | None] = None
     """What lifecycle events, logs and trees call actors of this class;

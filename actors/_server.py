@@ -26,7 +26,7 @@ from __future__ import annotations
 
 import logging
 import threading
-from typing import TYPE_CHECKING, Any, Final
+from typing import TYPE_CHECKING, Any, ClassVar, Final
 
 from actors import _lifecycle as lifecycle
 from actors import _tracing
@@ -110,13 +110,19 @@ class ServerProcess(Mailbox):
         "handover",
         "idle_timeout",
         "inline_calls",
+        "linger_skips",
         "loop_inline",
+        "loop_strikes",
         "own_runq",
         "parent",
         "ref",
         "runtime",
         "stopped",
     )
+
+    quick_replies: ClassVar[bool] = True
+    """Whether an ``acall`` from an idle event loop may wait briefly in the
+    loop's thread for the reply (see ``actors._aio``) before awaiting it."""
 
     def __init__(self) -> None:
         self.init_mailbox()
@@ -169,6 +175,11 @@ class ServerProcess(Mailbox):
         """Whether a caller may run this actor's turn in its own thread when
         the actor is idle (pooled actors: any thread may run their callbacks)."""
         self.loop_inline = self.inline_calls and type(actor).loop_safe
+        self.loop_strikes = 0.0
+        """Over-long turns in an event loop's thread, decaying (``actors._aio``)."""
+        self.linger_skips = 0
+        """``acall`` s left that await at once, without lingering for a quick
+        reply (set after one did not come in time; see ``actors._aio``)."""
         """Whether an ``acall`` may run that turn in an event loop's thread
         (``GenServer.loop_safe``); cleared when one ran too long there."""
         self.ref: Ref[Any] = Ref(actor, self)
