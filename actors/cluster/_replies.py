@@ -63,6 +63,7 @@ class ReplyChannel:
         ``deadline`` (monotonic) passes or ``future`` is completed by
         someone else (its node went down)."""
         decode = self.cluster.codec.decode
+        failures = 0
         while not future.done():
             wait = POLL
             if deadline is not None:
@@ -73,10 +74,14 @@ class ReplyChannel:
                 item = self._connection().command("BLPOP", self.key, max(wait, 0.001))
             except CONNECTION_ERRORS:
                 self.close()
-                # Redis is away: the call fails when its node is declared
-                # down, or at its deadline; retry meanwhile, not in a spin.
-                self.cluster.closing.wait(POLL)
+                failures += 1
+                if failures > 1:
+                    # Redis is away (not just this idle connection closed):
+                    # the call fails when its node is declared down, or at
+                    # its deadline; retry meanwhile, not in a spin.
+                    self.cluster.closing.wait(POLL)
                 continue
+            failures = 0
             if item is None:
                 continue
             try:

@@ -260,3 +260,24 @@ def test_a_call_waiting_on_its_channel_survives_a_redis_restart(
     assert [] == errors
     assert [("released", "outage")] == results
     assert 1 == cluster.statistics(caller).channel_replies
+
+
+def test_a_channel_whose_idle_connection_was_closed_reconnects(
+    redis_server: RedisServer, actor_system_factory: Factory
+) -> None:
+    """Redis (or a proxy) closing an idle client, as its ``timeout`` setting
+    does: the channel's next call reconnects and still reads its reply there."""
+    caller, server = _pair(actor_system_factory, redis_server.url())
+    target = ("server", server.node)
+    assert "first" == actors.call(target, "first", system=caller)
+    r = redis.Redis(port=redis_server.port)
+    killed = 0
+    for client in r.client_list():
+        if client.get("name") == f"{caller.node}:reply":
+            r.client_kill_filter(_id=client["id"])
+            killed += 1
+    assert 1 == killed
+    assert "second" == actors.call(target, "second", system=caller)
+    stats = cluster.statistics(caller)
+    assert (1, 2) == (stats.reply_channels, stats.channel_replies)
+    r.close()
