@@ -446,24 +446,43 @@ class ClusterNode:
         Raises:
             EncodeError: ``request`` cannot cross nodes.
         """
+        self._send_call(proxy, request, caller.future, {}, trace)
+
+    def _send_call(
+        self,
+        proxy: RemoteProcess,
+        request: Any,
+        future: Any,
+        extra: dict[str, Any],
+        trace: Any = None,
+    ) -> int | None:
+        """Queue a call envelope (``extra`` completed with the address and a
+        new call id) and keep it pending: its call id, or ``None`` when
+        ``future`` was failed at once (node down, outbox full, closed).
+
+        Raises:
+            EncodeError: ``request`` cannot cross nodes.
+        """
         payload_json = self.codec.dumps(request)
-        future = caller.future
+        target = proxy.ref
         if proxy.node not in self._up:
-            future.try_set_exception(CallError(NOCONNECTION, proxy.ref, request))
-            return
+            future.try_set_exception(CallError(NOCONNECTION, target, request))
+            return None
         cid = next(self._ids)
         with self._lock:
-            self._pending[cid] = _Pending(future, proxy.node, proxy.ref, request)
-        extra = {"a": self._address(proxy), "c": cid}
+            self._pending[cid] = _Pending(future, proxy.node, target, request)
+        extra["a"] = self._address(proxy)
+        extra["c"] = cid
         _add_trace(extra, trace)
         if not self._enqueue(proxy.node, "call", extra, payload_json):
             with self._lock:
                 self._pending.pop(cid, None)
             reason = "cluster_closed" if self.closed else "cluster_outbox_full"
-            future.try_set_exception(CallError(reason, proxy.ref, request))
-            return
+            future.try_set_exception(CallError(reason, target, request))
+            return None
         if proxy.node not in self._up:  # went down meanwhile: its sweep may have run
             self._fail_pending(proxy.node)
+        return cid
 
     def call_waiting(
         self, proxy: RemoteProcess, request: Any, caller: Any, wait: float | None
@@ -488,24 +507,11 @@ class ClusterNode:
     def _call_on(
         self, channel: Any, proxy: RemoteProcess, request: Any, future: Any, wait: float | None
     ) -> None:
-        payload_json = self.codec.dumps(request)
-        target = proxy.ref
-        if proxy.node not in self._up:
-            future.try_set_exception(CallError(NOCONNECTION, target, request))
-            return
         deadline = None if wait is None else time.monotonic() + wait
-        cid = next(self._ids)
-        with self._lock:
-            self._pending[cid] = _Pending(future, proxy.node, target, request)
-        extra = {"a": self._address(proxy), "c": cid, "r": channel.key}
-        if not self._enqueue(proxy.node, "call", extra, payload_json):
-            with self._lock:
-                self._pending.pop(cid, None)
-            reason = "cluster_closed" if self.closed else "cluster_outbox_full"
-            future.try_set_exception(CallError(reason, target, request))
+        cid = self._send_call(proxy, request, future, {"r": channel.key})
+        if cid is None:
             return
-        if proxy.node not in self._up:  # went down meanwhile: its sweep may have run
-            self._fail_pending(proxy.node)
+        target = proxy.ref
         # A wait for the reply to a request sent (compensated on a pool
         # worker; the calling actor keeps its inline calls).
         with waiting():
