@@ -37,7 +37,6 @@ from actors.cluster._delivery import delivery_class, durable_instances
 from actors.cluster._errors import EncodeError
 from actors.cluster._outbox import APPEND, PUBLISH, PUSH, Outbox
 from actors.cluster._proxy import Address, Agent, RemotePid, RemoteProcess
-from actors.cluster._replies import ReplyChannels
 from actors.cluster._sequence import DUPLICATE, SequenceTracker
 from actors.cluster._settings import DURABLE, Settings
 from actors.cluster._stats import ClusterStatistics, Counters
@@ -226,7 +225,10 @@ class ClusterNode:
     """This system's node in a Redis cluster (see the module docstring)."""
 
     def __init__(self, system: actors.ActorSystem, settings: Settings) -> None:
+        # Here, not at the top: importing actors.cluster (the gater does)
+        # must not need redis-py; only joining a cluster does.
         from actors.cluster._redis import Keys
+        from actors.cluster._replies import ReplyChannels
 
         self.system = system
         self.settings = settings
