@@ -50,6 +50,7 @@ def gather(system: actors.ActorSystem, stores: Sequence[Any] = ()) -> list[Famil
     families += _pubsub(system, node)
     families += _eventstores(system, node, stores)
     families += _audit(system, node)
+    families += _cluster(system, node)
     return families
 
 
@@ -277,4 +278,39 @@ def _audit(system: actors.ActorSystem, node: str) -> list[Family]:
         _one(
             "actors_audit_failures", "counter", "Failed audit writes or opens.", node, st.failures
         ),
+    ]
+
+
+_CLUSTER: Final = (
+    ("nodes", "gauge", "Other nodes up."),
+    ("outbox", "gauge", "Messages waiting for Redis (a batch being sent included)."),
+    ("pending_calls", "gauge", "Remote calls waiting for a reply."),
+    ("published", "counter", "Broadcasts handed to Redis."),
+    ("sent", "counter", "Remote-actor messages handed to Redis."),
+    ("received", "counter", "Envelopes from other nodes accepted."),
+    ("dropped", "counter", "Publishes and sends refused: the outbox was full."),
+    ("lost_in_flight", "counter", "Ephemeral messages on a connection when it broke."),
+    ("duplicates", "counter", "Envelopes dropped as already seen."),
+    ("gaps", "counter", "Gaps in other nodes' sequence numbers reported."),
+    ("missed", "counter", "Messages those gaps cover."),
+    ("malformed", "counter", "Wire entries that were not valid envelopes."),
+    ("refused", "counter", "Envelopes a secure instance refused."),
+    ("disconnects", "counter", "Times this node lost Redis."),
+    ("reconnects", "counter", "Times this node got Redis back."),
+)
+
+
+def _cluster(system: actors.ActorSystem, node: str) -> list[Family]:
+    """The Redis cluster's counters, when the system is in one."""
+    if system.remote is None:
+        return []
+    from actors import cluster
+
+    try:
+        st = cluster.statistics(system)
+    except RuntimeError:  # another transport than the Redis cluster
+        return []
+    return [
+        _one(f"actors_cluster_{field}", kind, text, node, getattr(st, field))  # type: ignore[arg-type]
+        for field, kind, text in _CLUSTER
     ]
