@@ -35,7 +35,7 @@ from actors import CallError, Error, Ok, messages
 from actors.cluster._codec import Codec, Envelope, EnvelopeError
 from actors.cluster._delivery import delivery_class, durable_instances
 from actors.cluster._errors import EncodeError
-from actors.cluster._outbox import APPEND, PUBLISH, PUSH, Outbox
+from actors.cluster._outbox import APPEND, PUBLISH, PUSH, Entry, Outbox
 from actors.cluster._proxy import Address, Agent, RemotePid, RemoteProcess
 from actors.cluster._sequence import DUPLICATE, SequenceTracker
 from actors.cluster._settings import DURABLE, Settings
@@ -80,6 +80,8 @@ _SECURE_REFUSALS: Final = frozenset(
 
 _URGENT: Final = frozenset({"call", "reply"})
 """Inbox kinds a caller waits on: sent by the calling thread when it can."""
+NAMED_PROXIES: Final = 1024
+"""Proxies of remote names kept alive at most (all are dropped when full)."""
 ORDER_WAIT: Final = 1.0
 """Real seconds a reply read off a reply channel waits at most for the
 inbox entries its server sent the caller before it (see ``_await_inbox``)."""
@@ -227,8 +229,10 @@ class ClusterNode:
     def __init__(self, system: actors.ActorSystem, settings: Settings) -> None:
         # Here, not at the top: importing actors.cluster (the gater does)
         # must not need redis-py; only joining a cluster does.
-        from actors.cluster._redis import Keys
+        from actors.cluster._redis import CONNECTION_ERRORS, Keys
         from actors.cluster._replies import ReplyChannels
+
+        self._connection_errors = CONNECTION_ERRORS
 
         self.system = system
         self.settings = settings
@@ -237,6 +241,9 @@ class ClusterNode:
         self.keys = Keys(settings.namespace)
         self.codec = Codec(self._export, self._resolve_pid)
         self.outbox = Outbox(settings.outbox_limit)
+        self.send_lock = threading.Lock()
+        """Held while outbox entries go out (the writer, or a caller sending
+        its own call): whatever holds it sends in the outbox's order."""
         self.tracker = SequenceTracker(settings.dedupe_origins)
         self.counters = Counters()
         self.link_state = _LinkState(self)
@@ -264,6 +271,8 @@ class ClusterNode:
         self._proxies: weakref.WeakValueDictionary[tuple[str, Any], RemoteProcess] = (
             weakref.WeakValueDictionary()
         )
+        self._named: dict[tuple[str, Any], RemoteProcess] = {}
+        """Proxies of ``(name, node)`` targets used lately (see :meth:`proxy`)."""
         self._exports: weakref.WeakValueDictionary[str, Process] = weakref.WeakValueDictionary()
         self._pending: dict[int, _Pending] = {}
         self._monitors: dict[int, tuple[MonitorRef, RemoteProcess]] = {}
@@ -343,12 +352,22 @@ class ClusterNode:
 
     def proxy(self, node: str, address: Address) -> RemoteProcess:
         key = (node, address)
+        proxy = self._named.get(key)
+        if proxy is not None:
+            return proxy
         proxy = self._proxies.get(key)
         if proxy is None:
             with self._lock:
                 proxy = self._proxies.get(key)
                 if proxy is None:
                     proxy = self._proxies[key] = RemoteProcess(self, node, address)
+        if address[0] == "n":
+            # Keep the proxies of names in use alive (a caller holds none
+            # between two calls), a bounded number of them.
+            named = self._named
+            if len(named) >= NAMED_PROXIES:
+                named.clear()
+            named[key] = proxy
         return proxy
 
     def _export(self, value: Any) -> list[Any] | None:
@@ -457,6 +476,7 @@ class ClusterNode:
         future: Any,
         extra: dict[str, Any],
         trace: Any = None,
+        payload_json: str | None = None,
     ) -> int | None:
         """Queue a call envelope (``extra`` completed with the address and a
         new call id) and keep it pending: its call id, or ``None`` when
@@ -465,14 +485,13 @@ class ClusterNode:
         Raises:
             EncodeError: ``request`` cannot cross nodes.
         """
-        payload_json = self.codec.dumps(request)
+        if payload_json is None:
+            payload_json = self.codec.dumps(request)
         target = proxy.ref
         if proxy.node not in self._up:
             future.try_set_exception(CallError(NOCONNECTION, target, request))
             return None
-        cid = next(self._ids)
-        with self._lock:
-            self._pending[cid] = _Pending(future, proxy.node, target, request)
+        cid = self._add_pending(proxy, request, future)
         extra["a"] = self._address(proxy)
         extra["c"] = cid
         _add_trace(extra, trace)
@@ -510,14 +529,14 @@ class ClusterNode:
         self, channel: Any, proxy: RemoteProcess, request: Any, future: Any, wait: float | None
     ) -> None:
         deadline = None if wait is None else time.monotonic() + wait
-        cid = self._send_call(proxy, request, future, {"r": channel.key})
+        cid, polled = self._send_on_channel(channel, proxy, request, future, deadline)
         if cid is None:
             return
         target = proxy.ref
         # A wait for the reply to a request sent (compensated on a pool
         # worker; the calling actor keeps its inline calls).
         with waiting():
-            received = channel.receive(cid, future, deadline)
+            received = channel.receive(cid, future, deadline, polled)
             with self._lock:
                 self._pending.pop(cid, None)
             if received is None:
@@ -540,6 +559,73 @@ class ClusterNode:
             future.try_set(value)
         else:
             future.try_set_exception(CallError(value, target, request))
+
+    def _send_on_channel(
+        self,
+        channel: Any,
+        proxy: RemoteProcess,
+        request: Any,
+        future: Any,
+        deadline: float | None,
+    ) -> tuple[int | None, bool]:
+        """Send the call itself, on the reply channel's connection together
+        with the first poll for its reply (one round trip instead of two),
+        when nothing else waits to go out and nobody is sending; else queue
+        it. Its call id (``None``: failed at once) and whether it polled.
+
+        Raises:
+            EncodeError: ``request`` cannot cross nodes.
+        """
+        payload_json = self.codec.dumps(request)
+        extra: dict[str, Any] = {"r": channel.key}
+        sent: tuple[int, bool] | None = None
+        lock = self.send_lock
+        if not self.closed and self.link_state.connected and lock.acquire(False):
+            try:
+                key = self.keys.inbox(proxy.node)
+                seq = None if proxy.node not in self._up else self.outbox.number_if_idle(key)
+                if seq is not None:
+                    cid = self._add_pending(proxy, request, future)
+                    extra["a"] = self._address(proxy)
+                    extra["c"] = cid
+                    stamp = int(time.time() * 1000)
+                    data = self.codec.frame(
+                        "call", self.node, self.incarnation, seq, stamp, payload_json,
+                        to=proxy.node, extra=extra,
+                    )  # fmt: skip
+                    sent = (cid, self._append_on(channel, key, seq, data, deadline))
+            finally:
+                lock.release()
+        if sent is None:
+            return self._send_call(proxy, request, future, extra, payload_json=payload_json), False
+        cid, polled = sent
+        if not polled and self.outbox.on_ready is not None:
+            self.outbox.on_ready(True)  # it was put back: the writer sends it
+        if proxy.node not in self._up:  # went down meanwhile: its sweep may have run
+            self._fail_pending(proxy.node)
+        return cid, polled
+
+    def _add_pending(self, proxy: RemoteProcess, request: Any, future: Any) -> int:
+        cid = next(self._ids)
+        with self._lock:
+            self._pending[cid] = _Pending(future, proxy.node, proxy.ref, request)
+        return cid
+
+    def _append_on(
+        self, channel: Any, key: str, seq: int, data: bytes, deadline: float | None
+    ) -> bool:
+        """Append a call to ``key`` on ``channel`` with its first poll (the
+        send lock held); ``False`` if that failed and the writer sends it."""
+        append = ("XADD", key, "MAXLEN", "~", self.settings.max_stream_length, "*", "e", data)
+        try:
+            channel.send_call(append, deadline)
+        except self._connection_errors:
+            # It may or may not be in Redis: the writer sends it (again) once
+            # the lock is free; the receiver drops a repeat by its number.
+            self.outbox.put_back([Entry(APPEND, key, seq, data)], taken=0)
+            return False
+        self.counters.add("sent")
+        return True
 
     def _await_inbox(
         self, origin: str, incarnation: str, high: int, deadline: float | None

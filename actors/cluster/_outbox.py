@@ -84,6 +84,17 @@ class Outbox:
             self.on_ready(urgent)
         return seq
 
+    def number_if_idle(self, key: str) -> int | None:
+        """The next number of channel ``key`` for an entry sent around the
+        outbox (by a caller holding the send lock), or ``None`` if anything
+        waits or is in flight: then it must queue behind."""
+        with self._lock:
+            if self._entries or self._in_flight:
+                return None
+            seq = self._seqs.get(key, 0) + 1
+            self._seqs[key] = seq
+            return seq
+
     def take(self, n: int) -> list[Entry]:
         """Up to ``n`` entries from the front, in flight until :meth:`sent`
         or :meth:`put_back` says what became of them."""

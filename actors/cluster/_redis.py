@@ -9,6 +9,7 @@ liveness never depends on the hosts' clocks agreeing.
 from __future__ import annotations
 
 import random
+from collections.abc import Callable
 from typing import Any, Final
 
 import attrs
@@ -28,6 +29,7 @@ __all__ = [
     "backoff",
     "client",
     "close_quietly",
+    "pack",
     "stream_entries",
 ]
 
@@ -92,6 +94,35 @@ def client(url: str, settings: Any, name: str) -> redis.Redis:
     )
 
 
+def _pack_python(command: tuple[Any, ...]) -> bytes:
+    parts = [b"*%d\r\n" % len(command)]
+    for arg in command:
+        if isinstance(arg, str):
+            arg = arg.encode()
+        elif not isinstance(arg, bytes):
+            arg = repr(arg).encode()  # int, float (as redis-py writes them)
+        parts.append(b"$%d\r\n%s\r\n" % (len(arg), arg))
+    return b"".join(parts)
+
+
+def pack(*commands: tuple[Any, ...]) -> bytes:
+    """The RESP bytes of ``commands`` (str, bytes, int or float arguments):
+    hiredis's packer when it is installed, else a small one here; redis-py's
+    own wraps either in more Python than the packing itself costs."""
+    if len(commands) == 1:
+        return _PACK(commands[0])
+    return b"".join(_PACK(command) for command in commands)
+
+
+_PACK: Callable[[tuple[Any, ...]], bytes] = _pack_python
+try:
+    from hiredis import pack_command as _hiredis_pack
+except ImportError:  # pragma: no cover - the redis extra installs hiredis
+    pass
+else:
+    _PACK = _hiredis_pack
+
+
 class Direct:
     """One connection of ``client`` kept checked out, for the hot commands
     (a call's append, its reply, the inbox's reads): each command is one
@@ -109,11 +140,27 @@ class Direct:
         self._conn: Any = None
 
     def command(self, *args: Any) -> Any:
+        self.send(args)
+        return self.read()
+
+    def send(self, *commands: tuple[Any, ...]) -> None:
+        """Send ``commands`` in one write (a pipeline); read each reply with
+        :meth:`read`, in order."""
         conn = self._conn
         if conn is None:
             conn = self._conn = self._client.connection_pool.get_connection()
         try:
-            conn.send_command(*args)
+            conn.send_packed_command([pack(*commands)], check_health=False)
+        except CONNECTION_ERRORS:
+            self.drop()
+            raise
+
+    def read(self) -> Any:
+        """The next reply on the connection."""
+        conn = self._conn
+        if conn is None:
+            raise redis.ConnectionError("the connection was dropped")
+        try:
             return conn.read_response()
         except CONNECTION_ERRORS:
             self.drop()

@@ -57,21 +57,39 @@ class ReplyChannel:
             self._direct = Direct(self._client)
         return self._direct
 
-    def receive(self, cid: int, future: Any, deadline: float | None) -> tuple[Any, Any] | None:
+    def send_call(self, append: tuple[Any, ...], deadline: float | None) -> None:
+        """Send a call's append and the first poll for its reply in one
+        write, and read the append's reply (the caller holds the node's send
+        lock until this returns: the append is in Redis, in order); then
+        :meth:`receive` with ``polled=True`` reads the poll's reply.
+
+        Raises:
+            the connection errors: the append may or may not have landed.
+        """
+        direct = self._connection()
+        direct.send(append, ("BLPOP", self.key, max(_poll_wait(deadline), 0.001)))
+        direct.read()
+
+    def receive(
+        self, cid: int, future: Any, deadline: float | None, polled: bool = False
+    ) -> tuple[Any, Any] | None:
         """Block (the caller's thread) until the reply to call ``cid``
         arrives: its ``(envelope, raw payload)``, or ``None`` once
         ``deadline`` (monotonic) passes or ``future`` is completed by
-        someone else (its node went down)."""
+        someone else (its node went down). ``polled``: a poll was sent
+        already (:meth:`send_call`); its reply is read first."""
         decode = self.cluster.codec.decode
         failures = 0
-        while not future.done():
-            wait = POLL
-            if deadline is not None:
-                wait = min(POLL, deadline - time.monotonic())
-                if wait <= 0:
-                    return None
+        while polled or not future.done():
             try:
-                item = self._connection().command("BLPOP", self.key, max(wait, 0.001))
+                if polled:
+                    polled = False
+                    item = self._connection().read()
+                else:
+                    wait = _poll_wait(deadline)
+                    if wait <= 0:
+                        return None
+                    item = self._connection().command("BLPOP", self.key, wait)
             except CONNECTION_ERRORS:
                 self.close()
                 failures += 1
@@ -98,6 +116,17 @@ class ReplyChannel:
         direct, self._direct = self._direct, None
         conn, self._client = self._client, None
         close_quietly(direct, conn)
+
+
+def _poll_wait(deadline: float | None) -> float:
+    """Seconds the next ``BLPOP`` may block (at most :data:`POLL`; 0 or less:
+    the deadline has passed)."""
+    if deadline is None:
+        return POLL
+    left = deadline - time.monotonic()
+    if left <= 0:
+        return 0.0
+    return max(min(POLL, left), 0.001)
 
 
 class ReplyChannels:

@@ -22,7 +22,6 @@ The cluster's timing runs on real time, whatever the system's clock.
 from __future__ import annotations
 
 import logging
-import threading
 import time
 from typing import Any, Final
 
@@ -141,9 +140,9 @@ class Writer(_RedisWorker):
 
     def init(self, node: ClusterNode) -> None:
         self.scripts: Scripts | None = None
-        self.send_lock = threading.Lock()
-        """Held while the connection is in use: by this actor, or by a
-        caller sending an urgent entry itself."""
+        self.send_lock = node.send_lock
+        """Held while outbox entries are sent: by this actor, or by a caller
+        sending an urgent entry itself (here, or on its reply channel)."""
         super().init(node)
         node.outbox.on_ready = self.wake
 

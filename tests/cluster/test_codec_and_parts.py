@@ -235,3 +235,21 @@ def test_a_w3c_trace_context_travels_as_it_is() -> None:
     extra: dict[str, Any] = {}
     _add_trace(extra, context)
     assert context == _trace_of(extra)
+
+
+def test_the_fallback_command_packer_writes_what_hiredis_writes() -> None:
+    """Without hiredis the hot paths pack RESP themselves: byte for byte
+    what hiredis (and Redis's protocol) expects."""
+    import hiredis
+
+    from actors.cluster import _redis
+
+    commands = [
+        ("XADD", "actors:in:b@x", "MAXLEN", "~", 100_000, "*", "e", b'{"v":1}\r\n\x00\xff'),
+        ("BLPOP", "actors:rp:a@x:0f:1", 0.1),
+        ("EVALSHA", "0" * 40, 1, "key", "ünïcode", 300_000),
+        ("XREAD", "COUNT", 512, "BLOCK", 500, "STREAMS", "k", "0-0"),
+    ]
+    for command in commands:
+        assert hiredis.pack_command(command) == _redis._pack_python(command), command
+    assert b"".join(map(hiredis.pack_command, commands)) == _redis.pack(*commands)
