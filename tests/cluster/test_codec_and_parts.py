@@ -244,12 +244,14 @@ def test_the_fallback_command_packer_writes_what_hiredis_writes() -> None:
 
     from actors.cluster import _redis
 
-    commands = [
+    # hiredis's stub types its argument as a 1-tuple; it takes any command.
+    pack_command: Any = hiredis.pack_command
+    commands: list[tuple[Any, ...]] = [
         ("XADD", "actors:in:b@x", "MAXLEN", "~", 100_000, "*", "e", b'{"v":1}\r\n\x00\xff'),
         ("BLPOP", "actors:rp:a@x:0f:1", 0.1),
         ("EVALSHA", "0" * 40, 1, "key", "ünïcode", 300_000),
         ("XREAD", "COUNT", 512, "BLOCK", 500, "STREAMS", "k", "0-0"),
     ]
     for command in commands:
-        assert hiredis.pack_command(command) == _redis._pack_python(command), command
-    assert b"".join(map(hiredis.pack_command, commands)) == _redis.pack(*commands)
+        assert pack_command(command) == _redis._pack_python(command), command
+    assert b"".join(map(pack_command, commands)) == _redis.pack(*commands)
