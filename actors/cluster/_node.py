@@ -1328,6 +1328,7 @@ class ClusterNode:
             tracked_origins=len(self.tracker),
             reply_channels=self.replies.made,
             channel_replies=c.get("channel_replies"),
+            late_replies=c.get("late_replies"),
         )
 
 

@@ -110,6 +110,7 @@ class ReplyChannel:
             if envelope.kind == "reply" and (envelope.extra or {}).get("c") == cid:
                 return envelope, payload
             # A late reply to an earlier call of this channel (it timed out).
+            self.cluster.counters.add("late_replies")
         return None
 
     def close(self) -> None:

@@ -46,6 +46,8 @@ class ClusterStatistics:
         channel_replies: replies read off a reply channel (the others came
             through the inbox: calls from coroutines, traced calls, or every
             channel was in use).
+        late_replies: replies to calls that had timed out, skipped by the
+            next call of their reply channel.
     """
 
     node: str
@@ -71,6 +73,7 @@ class ClusterStatistics:
     tracked_origins: int
     reply_channels: int
     channel_replies: int
+    late_replies: int
 
 
 class Counters:

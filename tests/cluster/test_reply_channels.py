@@ -123,7 +123,8 @@ def test_a_late_reply_is_skipped_by_the_channels_next_call(
     assert 0 < r.pttl(key)  # ...which expires if nobody ever reads it
     # ...and the channel's next call skips it for its own reply.
     assert "fresh" == actors.call(target, "fresh", system=caller)
-    assert 1 == cluster.statistics(caller).reply_channels
+    stats = cluster.statistics(caller)
+    assert (1, 1) == (stats.reply_channels, stats.late_replies)
     assert 0 == r.llen(key)
     r.close()
 
@@ -281,3 +282,54 @@ def test_a_channel_whose_idle_connection_was_closed_reconnects(
     stats = cluster.statistics(caller)
     assert (1, 2) == (stats.reply_channels, stats.channel_replies)
     r.close()
+
+
+class Sometimes(actors.GenServer):
+    """Answers at once, except every fifth request, which takes 20 ms of
+    work: longer than its caller waits."""
+
+    runtime = "pooled"
+
+    def handle_call(self, request: Any, caller: actors.Caller) -> Any:
+        _, i = request
+        if i % 5 == 0:
+            deadline = time.perf_counter() + 0.02
+            while time.perf_counter() < deadline:
+                pass  # work, not a wait
+        return request
+
+
+def test_late_replies_never_reach_another_call_of_the_same_channel(
+    redis_server: RedisServer, actor_system_factory: Factory
+) -> None:
+    """Four threads share two channels; a fifth of their calls time out and
+    are answered later into the channel's list, where the next call of
+    whichever thread holds that channel then finds them first. Every call
+    that returns gets its own reply; every other one times out."""
+    caller, server = _pair(actor_system_factory, redis_server.url(reply_channels=2))
+    for n in range(4):
+        Sometimes.start(name=f"sometimes-{n}", system=server)
+    outcomes: list[tuple[int, int, Any]] = []
+
+    def calls(who: int) -> None:
+        target = (f"sometimes-{who}", server.node)
+        for i in range(30):
+            try:
+                reply = actors.call(target, (who, i), timeout=0.005 if i % 5 == 0 else 10,
+                                    system=caller)  # fmt: skip
+            except actors.CallError as exc:
+                outcomes.append((who, i, exc.reason))
+            else:
+                outcomes.append((who, i, reply))
+
+    assert [] == run_concurrently(calls, [(who,) for who in range(4)])
+    assert 120 == len(outcomes)
+    for who, i, outcome in outcomes:
+        if i % 5 == 0:
+            assert outcome in ("timeout", (who, i)), (who, i, outcome)
+        else:
+            assert (who, i) == outcome, (who, i, outcome)
+    assert any(outcome == "timeout" for _, _, outcome in outcomes)
+    stats = cluster.statistics(caller)
+    assert 0 == stats.pending_calls
+    assert 0 < stats.late_replies  # skipped by the next call of their channel
