@@ -1052,7 +1052,12 @@ class PostgresBackend:
         sql = self._sql
         key_index = 0 if stream == ALL else 2
         with conn.pipeline(), conn.transaction():
-            settings = _settings(self._group_row(conn, stream, group)[0])
+            # The group row's lock first: the waiting messages must be read
+            # after any claim that held it committed. Read before the wait,
+            # they missed the messages another instance had just pinned to
+            # this one, while the events after them came from the cursor:
+            # a stream's events then reached its consumer out of order.
+            settings = _settings(self._group_row(conn, stream, group, lock=True)[0])
             deadline = now.timestamp() + settings.message_timeout
             pinned = settings.consumer_strategy == "pinned"
             index, count = self._pin_slot(conn, stream, group) if pinned else (0, 1)

@@ -414,7 +414,7 @@ def test_pinned_sends_each_stream_to_one_process(
     owners = {stream: {pid for _, pid in seen} for stream, seen in got.items()}
     assert all(len(pids_) == 1 for pids_ in owners.values()), owners
     assert {p for pids_ in owners.values() for p in pids_} == set(pids)  # both got work
-    assert all([v for v, _ in seen] == list(range(5)) for seen in got.values())
+    assert all([v for v, _ in seen] == list(range(5)) for seen in got.values()), got
 
 
 def test_a_killed_listener_process_resumes_at_its_checkpoint(
