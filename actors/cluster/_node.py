@@ -229,10 +229,11 @@ class ClusterNode:
     def __init__(self, system: actors.ActorSystem, settings: Settings) -> None:
         # Here, not at the top: importing actors.cluster (the gater does)
         # must not need redis-py; only joining a cluster does.
-        from actors.cluster._redis import CONNECTION_ERRORS, Keys
+        from actors.cluster._redis import CONNECTION_ERRORS, Keys, inbox_append
         from actors.cluster._replies import ReplyChannels
 
         self._connection_errors = CONNECTION_ERRORS
+        self._inbox_append = inbox_append
 
         self.system = system
         self.settings = settings
@@ -420,16 +421,22 @@ class ClusterNode:
     # Sending ----------------------------------------------------------------------
 
     def _enqueue(
-        self, node: str, kind: str, extra: dict[str, Any] | None, payload_json: str = "null"
+        self,
+        node: str,
+        kind: str,
+        extra: dict[str, Any] | None,
+        payload_json: str = "null",
+        reply_list: str | None = None,
     ) -> bool:
-        """Queue one remote-actor envelope for ``node``'s inbox."""
+        """Queue one remote-actor envelope for ``node``'s inbox (or, for a
+        reply, the caller's ``reply_list``)."""
         if self.closed:
             return False
-        key = self.keys.inbox(node)
+        key = self.keys.inbox(node) if reply_list is None else reply_list
         stamp = int(time.time() * 1000)
         codec, origin, inc = self.codec, self.node, self.incarnation
         seq = self.outbox.put(
-            APPEND,
+            APPEND if reply_list is None else PUSH,
             key,
             lambda s: codec.frame(kind, origin, inc, s, stamp, payload_json, to=node, extra=extra),
             urgent=kind in _URGENT,
@@ -616,7 +623,7 @@ class ClusterNode:
     ) -> bool:
         """Append a call to ``key`` on ``channel`` with its first poll (the
         send lock held); ``False`` if that failed and the writer sends it."""
-        append = ("XADD", key, "MAXLEN", "~", self.settings.max_stream_length, "*", "e", data)
+        append = self._inbox_append(key, self.settings.max_stream_length, data)
         try:
             channel.send_call(append, deadline)
         except self._connection_errors:
@@ -662,24 +669,13 @@ class ClusterNode:
         except EncodeError as exc:
             logger.warning("cluster %s: a reply to %s cannot be encoded: %s", self.node, node, exc)
             ok, payload_json = False, self.codec.dumps(exc)
-        if key is None:
-            self._enqueue(node, "reply", {"c": cid, "ok": ok}, payload_json)
-            return
-        if self.closed:
-            return
-        # Tell the caller how far its inbox must be read for it to have
-        # everything this node sent it before this reply.
-        high = self.outbox.last_seq(self.keys.inbox(node))
-        extra = {"c": cid, "ok": ok, "h": high if high > self._sent_base.get(node, 0) else 0}
-        stamp = int(time.time() * 1000)
-        codec, origin, inc = self.codec, self.node, self.incarnation
-
-        def frame(s: int) -> bytes:
-            return codec.frame("reply", origin, inc, s, stamp, payload_json, to=node, extra=extra)
-
-        seq = self.outbox.put(PUSH, key, frame, urgent=True)
-        if seq is None:
-            self.counters.add("dropped")
+        extra: dict[str, Any] = {"c": cid, "ok": ok}
+        if key is not None:
+            # Tell the caller how far its inbox must be read for it to have
+            # everything this node sent it before this reply.
+            high = self.outbox.last_seq(self.keys.inbox(node))
+            extra["h"] = high if high > self._sent_base.get(node, 0) else 0
+        self._enqueue(node, "reply", extra, payload_json, reply_list=key)
 
     def stop(self, proxy: RemoteProcess, reason: Any, timeout: float = 5.0) -> None:
         """A remote ``actors.stop``: wait up to ``timeout`` real seconds.

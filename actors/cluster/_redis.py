@@ -29,6 +29,7 @@ __all__ = [
     "backoff",
     "client",
     "close_quietly",
+    "inbox_append",
     "pack",
     "stream_entries",
 ]
@@ -174,6 +175,13 @@ class Direct:
                 self._client.connection_pool.release(conn)
             except Exception:
                 pass
+
+
+def inbox_append(key: str, max_length: int, data: bytes) -> tuple[Any, ...]:
+    """The command appending one envelope to a node's inbox stream (trimmed
+    to about ``max_length``): plain XADD, since its reader drops repeats by
+    sequence number."""
+    return ("XADD", key, "MAXLEN", "~", max_length, "*", "e", data)
 
 
 def close_quietly(direct: Direct | None, client: Any) -> None:

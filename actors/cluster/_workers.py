@@ -38,6 +38,7 @@ from actors.cluster._redis import (
     backoff,
     client,
     close_quietly,
+    inbox_append,
     stream_entries,
 )
 from actors.cluster._redis import PUSH as PUSH_SCRIPT
@@ -229,10 +230,7 @@ class Writer(_RedisWorker):
         if entry.mode == PUSH:
             return ("EVALSHA", self.push_sha, 1, entry.key, entry.data, retention)
         if entry.key.startswith(inbox_prefix):
-            # A node's inbox: plain XADD (its reader drops repeats by
-            # sequence number; nothing there is verified by nonce).
-            limit = self.node.settings.max_stream_length
-            return ("XADD", entry.key, "MAXLEN", "~", limit, "*", "e", entry.data)
+            return inbox_append(entry.key, self.node.settings.max_stream_length, entry.data)
         return None
 
     def send(self, batch: list[Entry]) -> None:

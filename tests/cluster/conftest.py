@@ -69,6 +69,33 @@ def make_node(
     )
 
 
+def two_nodes(
+    factory: Callable[..., actors.ActorSystem], url: str, **config: Any
+) -> tuple[actors.ActorSystem, actors.ActorSystem]:
+    """Two nodes of this test's own on ``url``; the first has seen the
+    second come up (its ``nodeup`` lifecycle event) when this returns."""
+    from actors.testing import Probe
+
+    one = make_node(factory, url, **config)
+    events = Probe(one)
+    remove = one.add_lifecycle_listener(events.deliver)
+    two = make_node(factory, url, **config)
+    events.expect(lambda e: e.event_type == "nodeup" and e.name == two.node, timeout=30)
+    remove()
+    events.close()
+    return one, two
+
+
+def eventually(check: Callable[[], bool], timeout: float = 20.0) -> None:
+    """Wait until ``check()`` holds, for state kept in Redis or counters
+    that no message announces."""
+    deadline = time.monotonic() + timeout
+    while not check():
+        if time.monotonic() > deadline:
+            raise AssertionError("condition not reached in time")
+        time.sleep(0.02)  # polling Redis-backed state, bounded by the deadline
+
+
 def wait_until_seen(system: actors.ActorSystem, nodes: list[str], timeout: float = 30.0) -> None:
     """Wait until each of ``nodes`` lists ``system``'s node (asking them)."""
     deadline = time.monotonic() + timeout

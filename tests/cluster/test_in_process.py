@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import os
 import signal
-import time
 from collections.abc import Callable
 from typing import Any
 
@@ -18,7 +17,7 @@ from actors.gater import instances
 from actors.lowlevel import lifecycle_event_types
 from actors.pubsub import PubSubManager
 from actors.testing import ANY, Probe
-from tests.cluster.conftest import DURABLE_INSTANCE, EPHEMERAL_INSTANCE, make_node
+from tests.cluster.conftest import DURABLE_INSTANCE, EPHEMERAL_INSTANCE, eventually, make_node
 from tests.cluster.harness import RedisServer
 
 Factory = Callable[..., actors.ActorSystem]
@@ -26,14 +25,6 @@ Factory = Callable[..., actors.ActorSystem]
 
 def _event(kind: str) -> Callable[[Any], bool]:
     return lambda event: getattr(event, "event_type", None) == kind
-
-
-def _eventually(check: Callable[[], bool], timeout: float = 20.0) -> None:
-    deadline = time.monotonic() + timeout
-    while not check():
-        if time.monotonic() > deadline:
-            raise AssertionError("condition not reached in time")
-        time.sleep(0.02)  # polling Redis-backed state, bounded by the deadline
 
 
 def test_the_cluster_event_types_are_registered() -> None:
@@ -62,7 +53,7 @@ def test_global_names_are_unique_in_the_cluster(
     assert leader is cluster.whereis_global("leader", system=one)
 
     leader.close()  # its exit frees the name
-    _eventually(lambda: cluster.whereis_global("leader", system=two) is None)
+    eventually(lambda: cluster.whereis_global("leader", system=two) is None)
     assert cluster.register_global("leader", rival, system=two)
     with pytest.raises(TypeError, match="non-empty str"):
         cluster.register_global("", rival, system=two)
@@ -182,4 +173,4 @@ def test_the_gater_reports_the_health_of_every_node(
     # (That ClusterHealth may be either node's: each reads the other's
     # status from its heartbeats, one interval later.)
     expected = {one.node: (True, "healthy"), two.node: (True, "healthy")}
-    _eventually(lambda: expected == {m.node: (m.alive, m.status) for m in cluster.members(one)})
+    eventually(lambda: expected == {m.node: (m.alive, m.status) for m in cluster.members(one)})

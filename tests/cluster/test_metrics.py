@@ -3,12 +3,11 @@ the test's process, a redis-server of the test's own)."""
 
 from __future__ import annotations
 
-import time
 from collections.abc import Callable
 
 import actors
 from actors import cluster, metrics
-from tests.cluster.conftest import make_node
+from tests.cluster.conftest import two_nodes
 from tests.cluster.harness import RedisServer
 from tests.metrics.test_exporter import scrape, value
 
@@ -23,13 +22,8 @@ class Echo(actors.GenServer):
 def test_a_scrape_reports_the_cluster_counters(
     redis_server: RedisServer, actor_system_factory: Factory
 ) -> None:
-    caller = make_node(actor_system_factory, redis_server.url())
-    server = make_node(actor_system_factory, redis_server.url())
+    caller, server = two_nodes(actor_system_factory, redis_server.url())
     Echo.start(name="echo", system=server)
-    deadline = time.monotonic() + 20
-    while server.node not in actors.nodes(system=caller):
-        assert time.monotonic() < deadline, "the other node never came up"
-        time.sleep(0.02)  # heartbeats: a bounded poll of Redis-backed state
     for i in range(3):
         assert i == actors.call(("echo", server.node), i, system=caller)
     exporter = metrics.start_http_server(0, system=caller)

@@ -15,7 +15,7 @@ import redis
 import actors
 from actors import cluster, lowlevel
 from actors.testing import Probe
-from tests.cluster.conftest import make_node
+from tests.cluster.conftest import eventually, two_nodes
 from tests.cluster.harness import RedisServer
 from tests.concurrently import run_concurrently
 
@@ -44,26 +44,10 @@ _HELD: dict[str, threading.Event] = {}
 
 
 def _pair(factory: Factory, url: str) -> tuple[actors.ActorSystem, actors.ActorSystem]:
-    caller = make_node(factory, url)
-    server = make_node(factory, url)
+    caller, server = two_nodes(factory, url)
     Server.start(name="server", system=server)
     Server.start(name="echo", system=server)
-    _wait_up(caller, server.node)
     return caller, server
-
-
-def _wait_up(system: actors.ActorSystem, node: str) -> None:
-    deadline = time.monotonic() + 20
-    while node not in actors.nodes(system=system):
-        assert time.monotonic() < deadline, f"{node} never came up"
-        time.sleep(0.02)  # heartbeats: a bounded poll of Redis-backed state
-
-
-def _eventually(check: Callable[[], bool], timeout: float = 20.0) -> None:
-    deadline = time.monotonic() + timeout
-    while not check():
-        assert time.monotonic() < deadline, "condition not reached in time"
-        time.sleep(0.02)  # polling Redis-backed state, bounded by the deadline
 
 
 def test_a_synchronous_call_reads_its_reply_on_a_reused_channel(
@@ -119,7 +103,7 @@ def test_a_late_reply_is_skipped_by_the_channels_next_call(
     # The late reply lands in the (idle) channel's list...
     r = redis.Redis(port=redis_server.port)
     key = f"actors:rp:{caller.node}:{cluster.statistics(caller).incarnation}:1"
-    _eventually(lambda: r.llen(key) == 1)
+    eventually(lambda: r.llen(key) == 1)
     assert 0 < r.pttl(key)  # ...which expires if nobody ever reads it
     # ...and the channel's next call skips it for its own reply.
     assert "fresh" == actors.call(target, "fresh", system=caller)
@@ -143,7 +127,7 @@ def test_callers_beyond_the_channels_get_their_replies_through_the_inbox(
     )
     holder.start()
     try:
-        _eventually(lambda: cluster.statistics(caller).pending_calls == 1)
+        eventually(lambda: cluster.statistics(caller).pending_calls == 1)
         assert 1 == cluster.statistics(caller).reply_channels  # the holder has it
         # The only channel is taken: these go the other way, and work.
         for i in range(5):
@@ -197,7 +181,7 @@ def test_a_call_naming_another_nodes_reply_list_is_refused(
     r = redis.Redis(port=redis_server.port)
     before = cluster.statistics(server).malformed
     r.xadd(f"actors:in:{server.node}", {"e": raw})
-    _eventually(lambda: cluster.statistics(server).malformed == before + 1)
+    eventually(lambda: cluster.statistics(server).malformed == before + 1)
     assert 0 == r.exists(victim)
     r.close()
     assert "still serving" == actors.call(("server", server.node), "still serving", system=caller)
@@ -248,12 +232,12 @@ def test_a_call_waiting_on_its_channel_survives_a_redis_restart(
     thread = threading.Thread(target=call)
     thread.start()
     try:
-        _eventually(lambda: cluster.statistics(caller).pending_calls == 1)
-        _eventually(lambda: cluster.statistics(server).received >= 1)
+        eventually(lambda: cluster.statistics(caller).pending_calls == 1)
+        eventually(lambda: cluster.statistics(server).received >= 1)
         redis_server.stop()
-        _eventually(lambda: cluster.statistics(server).state == "disconnected")
+        eventually(lambda: cluster.statistics(server).state == "disconnected")
         _HELD["outage"].set()  # the reply waits in the server's outbox
-        _eventually(lambda: cluster.statistics(server).outbox >= 1)
+        eventually(lambda: cluster.statistics(server).outbox >= 1)
         redis_server.start()
     finally:
         _HELD["outage"].set()

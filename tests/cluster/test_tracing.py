@@ -14,7 +14,7 @@ from opentelemetry.trace import SpanKind
 import actors
 from actors.pubsub import PubSubManager
 from actors.testing import ANY, Probe
-from tests.cluster.conftest import DURABLE_INSTANCE, make_node
+from tests.cluster.conftest import DURABLE_INSTANCE, two_nodes
 from tests.cluster.harness import RedisServer
 
 Factory = Callable[..., actors.ActorSystem]
@@ -36,17 +36,6 @@ class Echo(actors.GenServer):
         actors.send(self.probe, ("seen", message, type(message) is tuple))
 
 
-def _two_nodes(
-    redis_server: RedisServer, factory: Factory
-) -> tuple[actors.ActorSystem, actors.ActorSystem]:
-    one = make_node(factory, redis_server.url())
-    events = Probe(one)
-    one.add_lifecycle_listener(events.deliver)
-    two = make_node(factory, redis_server.url())
-    events.expect(lambda e: e.event_type == "nodeup" and e.name == two.node, timeout=30)
-    return one, two
-
-
 def _one(spans: Sequence[ReadableSpan], trace_id: int, name: str) -> ReadableSpan:
     found = [s for s in spans if s.name == name and s.context.trace_id == trace_id]
     assert 1 == len(found), [(s.name, s.context.trace_id == trace_id) for s in spans]
@@ -59,7 +48,7 @@ def test_a_remote_call_and_cast_continue_the_callers_trace(
     provider: tuple[TracerProvider, InMemorySpanExporter],
 ) -> None:
     tracer_provider, exporter = provider
-    one, two = _two_nodes(redis_server, actor_system_factory)
+    one, two = two_nodes(actor_system_factory, redis_server.url())
     probe = Probe(two)
     echo = Echo.start(probe, name="echo", system=two)
 
@@ -89,7 +78,7 @@ def test_a_broadcast_reaches_remote_subscribers_inside_its_trace(
     provider: tuple[TracerProvider, InMemorySpanExporter],
 ) -> None:
     tracer_provider, exporter = provider
-    one, two = _two_nodes(redis_server, actor_system_factory)
+    one, two = two_nodes(actor_system_factory, redis_server.url())
     probe = Probe(two)
     subscriber = Echo.start(probe, system=two)
     PubSubManager.of(two).ensure(DURABLE_INSTANCE).subscribe("orders", subscriber)
